@@ -1,0 +1,53 @@
+"""Pieces shared by the math declarations: gold clean-up and the standard extractor/grader pair."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from harness.types import Extraction, Grade, Sample
+
+if TYPE_CHECKING:
+    from harness.grade.env import GradeEnv
+
+MATH_SUITES = ("math",)
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def strip_math_delimiters(text: str) -> str:
+    """`$x$` -> `x` when the whole answer is one inline-math span; anything else is kept as is."""
+    s = text.strip()
+    if len(s) >= 2 and s[0] == "$" and s[-1] == "$" and s[-2] != "\\":
+        inner = s[1:-1].strip("$")
+        if not _UNESCAPED_DOLLAR.search(inner):
+            return inner.strip()
+    return s
+
+
+def format_number(value: float | int) -> str:
+    """A numeric gold as text: integral floats without '.0', others in full precision."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
+
+
+def extract_boxed_first(output: str, sample: Sample) -> Extraction:
+    """Boxed / answer-phrase extraction with no last-number fallback (symbolic answers)."""
+    from harness.extract.math import extract_math
+
+    return extract_math(output, last_number_fallback=False)
+
+
+def extract_with_number_fallback(output: str, sample: Sample) -> Extraction:
+    """As `extract_boxed_first`, falling back to the last number (numeric-answer benchmarks)."""
+    from harness.extract.math import extract_math
+
+    return extract_math(output, last_number_fallback=True)
+
+
+def grade(pairs: Sequence[tuple[Sample, Extraction]], env: GradeEnv) -> list[Grade]:
+    """The math grader (sympy in a killable pool); imported lazily to keep the registry light."""
+    from harness.grade.math_grade import grade_math
+
+    return grade_math(pairs, env)

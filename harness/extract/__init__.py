@@ -1,0 +1,1 @@
+"""Final-answer and program extraction from model outputs."""

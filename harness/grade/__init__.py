@@ -1,0 +1,1 @@
+"""Answer equivalence, code execution verdicts and metrics."""

@@ -1,0 +1,1 @@
+"""Tables, leaderboards, regression verdicts, HTML reports and plots."""

@@ -1,0 +1,1 @@
+"""Run directories: manifest, per-sample records, metrics; resume."""

@@ -1,0 +1,1 @@
+"""synth: the ScaleQuest data-synthesis pipeline as resumable, sharded stages."""

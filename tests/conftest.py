@@ -1,0 +1,27 @@
+"""Shared test fixtures: the benchmark data dir (HARNESS_DATA_DIR, CI sets it to ../shared/data)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _data_dir() -> Path | None:
+    env = os.environ.get("HARNESS_DATA_DIR")
+    if env:
+        return Path(env).resolve()
+    candidate = REPO.parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The real benchmark data. Tests that need it fail loudly (not skip) when it is missing."""
+    found = _data_dir()
+    if found is None or not found.is_dir():
+        pytest.fail("benchmark data not found: set HARNESS_DATA_DIR to the shared data folder")
+    return found
