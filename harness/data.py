@@ -162,5 +162,6 @@ def load_benchmark(
     try:
         samples = tuple(bench.to_sample(row, i) for i, row in enumerate(rows))
     except (KeyError, TypeError, ValueError) as exc:
-        raise DataError(f"{bench.name}: a row could not be read ({type(exc).__name__}: {exc}); check the file") from None
+        reason = f"{type(exc).__name__}: {exc}"
+        raise DataError(f"{bench.name}: a row could not be read ({reason}); check the file") from None
     return LoadedData(samples, source, fingerprint, len(rows), mismatch)
