@@ -1,0 +1,284 @@
+"""Sequence the stages for one benchmark in batches: prompt -> generate -> extract -> grade -> store.
+
+The runner never branches on a benchmark's name: it only calls the declaration's fields. Work is
+keyed by (benchmark, version, item id, k); a key already graded (with the same prompt hash) is
+skipped, a key generated but never graded is regraded from its stored output, and the rest is
+generated in batches of `batch_size` prompts. Each batch's generations are stored before grading
+and its records after, both durably, so a kill loses at most the batch in flight.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from harness.backends.base import Backend
+from harness.benchmark import Benchmark
+from harness.config import SamplingConfig, TruncationPolicy
+from harness.grade.env import GradeEnv
+from harness.store.codec import Generation, SampleKey, record_key
+from harness.store.resume import StoredState, load_state
+from harness.store.writer import RunStore
+from harness.types import Completion, Grade, Prompt, Sample, SampleRecord, Status
+
+PromptFormat = Callable[[Sample, Sequence[Sample]], Prompt]
+"""A preset's prompt format for one prompt family: (sample, few-shot exemplars) -> Prompt."""
+
+T = TypeVar("T")
+STRICT_TRUNCATION_RULE = "strict-truncation"
+RUNNER_VERSION = "runner-1"
+
+
+@dataclass(frozen=True)
+class BatchStats:
+    """What one batch did, for progress displays."""
+
+    items: int
+    samples: int
+    prompt_tokens: int
+    completion_tokens: int
+    seconds: float
+
+
+class Progress(Protocol):
+    """Receives progress events; the runner knows nothing about how they are shown."""
+
+    def start(self, benchmark: str, total_items: int, done_items: int) -> None: ...
+
+    def advance(self, benchmark: str, stats: BatchStats) -> None: ...
+
+    def finish(self, benchmark: str) -> None: ...
+
+
+class NullProgress:
+    """Progress sink that shows nothing (library use, tests)."""
+
+    def start(self, benchmark: str, total_items: int, done_items: int) -> None:
+        return None
+
+    def advance(self, benchmark: str, stats: BatchStats) -> None:
+        return None
+
+    def finish(self, benchmark: str) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class PreparedItem:
+    """One selected sample with its prompt and the hash of its rendered text."""
+
+    sample: Sample
+    prompt: Prompt
+    prompt_hash: str
+    rendered_chars: int
+
+
+@dataclass(frozen=True)
+class BenchJob:
+    """Everything the runner needs for one benchmark; items are already limited and rendered."""
+
+    benchmark: Benchmark
+    items: tuple[PreparedItem, ...]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The knobs of the batch loop (all from RunConfig)."""
+
+    sampling: SamplingConfig
+    truncation: TruncationPolicy = "grade"
+    batch_size: int = 8
+
+
+@dataclass(frozen=True)
+class BenchOutcome:
+    """Result of running one benchmark: the records of the selection and what was done to get them."""
+
+    name: str
+    records: tuple[SampleRecord, ...]
+    generated: int
+    regraded: int
+    skipped: int
+    generate_s: float
+    grade_s: float
+    grader_versions: tuple[str, ...] = field(default=())
+
+
+@dataclass
+class _Clock:
+    """Accumulates stage durations for one benchmark (private, mutable by design)."""
+
+    generate_s: float = 0.0
+    grade_s: float = 0.0
+    generated: int = 0
+    regraded: int = 0
+    records: list[SampleRecord] = field(default_factory=list)
+
+
+def sample_keys(job: BenchJob, n: int) -> list[tuple[PreparedItem, SampleKey]]:
+    """(item, key) for every sample index of every selected item."""
+    b = job.benchmark
+    return [(it, (b.name, b.version, it.sample.id, k)) for it in job.items for k in range(n)]
+
+
+def plan_work(
+    job: BenchJob, state: StoredState, n: int
+) -> tuple[list[tuple[PreparedItem, Generation]], list[PreparedItem], int]:
+    """Split the selection into (generations to regrade, items to generate, samples already done)."""
+    regrade: list[tuple[PreparedItem, Generation]] = []
+    todo: dict[str, PreparedItem] = {}
+    done = 0
+    for item, key in sample_keys(job, n):
+        rec = state.graded.get(key)
+        if rec is not None and rec.prompt_hash == item.prompt_hash:
+            done += 1
+            continue
+        gen = state.generated.get(key)
+        if gen is not None and gen.prompt_hash == item.prompt_hash and rec is None:
+            regrade.append((item, gen))
+        else:
+            todo[item.sample.id] = item
+    # Longest-first keeps batches of similar length (less padding) and is deterministic, so a
+    # resumed run forms the same batches as an uninterrupted one.
+    ordered = sorted(todo.values(), key=lambda it: -it.rendered_chars)
+    return regrade, ordered, done
+
+
+def grade_generations(
+    bench: Benchmark,
+    pairs: Sequence[tuple[PreparedItem, Generation]],
+    env: GradeEnv,
+    truncation: TruncationPolicy,
+) -> list[SampleRecord]:
+    """Extract and grade stored generations; under 'strict' a length-truncated output is `truncated`."""
+    extractions = [bench.extract(gen.output, item.sample) for item, gen in pairs]
+    strict = [truncation == "strict" and gen.finish_reason == "length" for _, gen in pairs]
+    to_grade = [(item.sample, ex) for (item, _), ex, s in zip(pairs, extractions, strict, strict=True) if not s]
+    graded = iter(bench.grade(to_grade, env) if to_grade else [])
+    grades: list[Grade] = []
+    for s in strict:
+        if s:
+            grades.append(Grade(Status.TRUNCATED, STRICT_TRUNCATION_RULE, RUNNER_VERSION, "finish_reason=length"))
+        else:
+            grades.append(next(graded))
+    if next(graded, None) is not None or len(grades) != len(pairs):
+        raise RuntimeError(f"{bench.name}: grader returned a different number of grades than pairs")
+    return [
+        SampleRecord(
+            benchmark=gen.benchmark,
+            version=gen.version,
+            item_id=gen.item_id,
+            k=gen.k,
+            prompt_hash=gen.prompt_hash,
+            output=gen.output,
+            finish_reason=gen.finish_reason,
+            prompt_tokens=gen.prompt_tokens,
+            completion_tokens=gen.completion_tokens,
+            extraction=ex,
+            grade=gr,
+            gold=item.sample.gold,
+        )
+        for (item, gen), ex, gr in zip(pairs, extractions, grades, strict=True)
+    ]
+
+
+def to_generations(
+    bench: Benchmark, items: Sequence[PreparedItem], outs: Sequence[Sequence[Completion]], wanted: set[SampleKey]
+) -> list[tuple[PreparedItem, Generation]]:
+    """Pair backend completions with their items, keeping only sample keys not already stored."""
+    if len(outs) != len(items):
+        raise RuntimeError(f"backend returned {len(outs)} completion lists for {len(items)} prompts")
+    pairs: list[tuple[PreparedItem, Generation]] = []
+    for item, comps in zip(items, outs, strict=True):
+        for k, c in enumerate(comps):
+            if (bench.name, bench.version, item.sample.id, k) not in wanted:
+                continue
+            gen = Generation(
+                benchmark=bench.name,
+                version=bench.version,
+                item_id=item.sample.id,
+                k=k,
+                prompt_hash=item.prompt_hash,
+                output=item.prompt.assistant_prefix + c.text,
+                finish_reason=c.finish_reason,
+                prompt_tokens=c.prompt_tokens,
+                completion_tokens=c.completion_tokens,
+            )
+            pairs.append((item, gen))
+    return pairs
+
+
+def _store_graded(
+    store: RunStore, bench: Benchmark, pairs: Sequence[tuple[PreparedItem, Generation]],
+    env: GradeEnv, settings: RunSettings, clock: _Clock,
+) -> None:
+    t0 = time.perf_counter()
+    records = grade_generations(bench, pairs, env, settings.truncation)
+    clock.grade_s += time.perf_counter() - t0
+    store.append_records(bench.name, records)
+    clock.records.extend(records)
+
+
+def chunks(seq: Sequence[T], size: int) -> list[Sequence[T]]:
+    """Consecutive slices of at most `size` elements."""
+    size = max(1, size)
+    return [seq[i : i + size] for i in range(0, len(seq), size)]
+
+
+def run_benchmark(
+    job: BenchJob,
+    *,
+    backend: Backend,
+    settings: RunSettings,
+    env: GradeEnv,
+    store: RunStore,
+    progress: Progress | None = None,
+) -> BenchOutcome:
+    """Run one benchmark to completion, skipping stored work; returns the selection's records."""
+    bench, n = job.benchmark, settings.sampling.n
+    progress = progress or NullProgress()
+    state = load_state(store, bench.name)
+    regrade, todo, done = plan_work(job, state, n)
+    clock = _Clock()
+    pending_ids = {it.sample.id for it in todo} | {it.sample.id for it, _ in regrade}
+    progress.start(bench.name, len(job.items), len(job.items) - len(pending_ids))
+    for pairs in chunks(regrade, settings.batch_size * n):
+        _store_graded(store, bench, pairs, env, settings, clock)
+        clock.regraded += len(pairs)
+        progress.advance(bench.name, BatchStats(len({it.sample.id for it, _ in pairs}), len(pairs), 0, 0, 0.0))
+    todo_ids = {it.sample.id for it in todo}
+    wanted = {key for item, key in sample_keys(job, n) if item.sample.id in todo_ids}
+    for batch in chunks(todo, settings.batch_size):
+        _run_batch(batch, bench, wanted, backend, settings, env, store, progress, clock)
+    progress.finish(bench.name)
+    final = dict(state.graded)
+    final.update((record_key(r), r) for r in clock.records)
+    records = tuple(final[key] for _, key in sample_keys(job, n) if key in final)
+    versions = tuple(sorted({r.grade.grader_version for r in records}))
+    return BenchOutcome(bench.name, records, clock.generated, clock.regraded, done,
+                        clock.generate_s, clock.grade_s, versions)
+
+
+def _run_batch(
+    items: Sequence[PreparedItem], bench: Benchmark, wanted: set[SampleKey], backend: Backend,
+    settings: RunSettings, env: GradeEnv, store: RunStore, progress: Progress, clock: _Clock,
+) -> None:
+    """Generate one batch, store the raw outputs, grade them, store the records."""
+    t0 = time.perf_counter()
+    outs = backend.generate([it.prompt for it in items], settings.sampling)
+    dt = time.perf_counter() - t0
+    clock.generate_s += dt
+    pairs = to_generations(bench, items, outs, wanted)
+    store.append_generations(bench.name, [g for _, g in pairs])
+    clock.generated += len(pairs)
+    _store_graded(store, bench, pairs, env, settings, clock)
+    stats = BatchStats(
+        items=len(items),
+        samples=len(pairs),
+        prompt_tokens=sum(g.prompt_tokens for _, g in pairs),
+        completion_tokens=sum(g.completion_tokens for _, g in pairs),
+        seconds=dt,
+    )
+    progress.advance(bench.name, stats)
