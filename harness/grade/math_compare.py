@@ -1,0 +1,179 @@
+"""Answer comparison without sympy: grading hints, tolerances, exact literals and the shared entry point.
+
+`compare_answers` runs twice at most: first in the parent with `fast_leaf` (strings, exact
+rationals, percents, text and choice letters), and only if that raises `NeedSympy` again in a
+pool worker with the symbolic leaf comparator.
+
+Numeric policy (documented, and the reason `50` never equals `0.5`):
+- integers and fractions are exact: they must be equal as rationals (`1/2004!` is never `1/2006!`);
+- when either side is a written non-integer decimal, |a-b| <= rel_tol * max(|a|,|b|), or
+  |a-b| <= abs_tol when one side is exactly zero;
+- a benchmark tolerance (OlympiadBench `error`) replaces both with |a-b| <= tolerance;
+- a percent sign on one side only: `10\\%` equals `10` and `0.1`; without a sign nothing is rescaled;
+- `integer_answer` (AIME): exact only, no tolerance (`025` equals `25`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from harness.grade.math_normalize import (
+    CHOICE_RE,
+    WORD_RE,
+    Literal,
+    compact,
+    normalize,
+    parse_literal,
+    strip_unit_text,
+    strip_units,
+)
+from harness.grade.math_structure import LeafMode, NeedSympy, compare, parse_structure, too_hard
+
+MAX_NESTING = 60
+
+
+@dataclass(frozen=True)
+class Hints:
+    """Per-item grading hints, read from `Sample.meta` (see docs/CONTRACTS.md)."""
+
+    tolerance: float | None = None
+    multi_answer: bool = False
+    unit: str = ""
+    answer_type: str = ""
+    integer_answer: bool = False
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, Any] | None) -> Hints:
+        meta = meta or {}
+        tol = meta.get("tolerance")
+        return cls(
+            tolerance=float(tol) if tol not in (None, "") else None,
+            multi_answer=bool(meta.get("multi_answer", False)),
+            unit=str(meta.get("unit") or ""),
+            answer_type=str(meta.get("answer_type") or ""),
+            integer_answer=bool(meta.get("integer_answer", False)),
+        )
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """Numeric tolerances from MathGradeConfig."""
+
+    rel_tol: float = 1e-6
+    abs_tol: float = 1e-9
+
+
+def numbers_equal(g: Fraction, p: Fraction, inexact: bool, hints: Hints, tol: Tolerances) -> tuple[bool, str]:
+    """The numeric policy of this module's docstring, on exact rationals."""
+    if g == p:
+        return True, "numeric_exact"
+    if hints.integer_answer:
+        return False, "numeric_exact"
+    if hints.tolerance is not None:
+        return abs(g - p) <= Fraction(hints.tolerance), "numeric_tol_item"
+    if not inexact:
+        return False, "numeric_exact"
+    diff, scale = abs(g - p), max(abs(g), abs(p))
+    if 0 in (g, p):
+        return diff <= Fraction(tol.abs_tol), "numeric_tol_abs"
+    return diff <= Fraction(tol.rel_tol) * scale, "numeric_tol_rel"
+
+
+def literals_equal(g: Literal, p: Literal, hints: Hints, tol: Tolerances) -> tuple[bool, str]:
+    """Compare two literals, applying the one-sided percent rule."""
+    inexact = g.decimal or p.decimal
+    candidates = [p.value]
+    if p.percent and not g.percent:
+        candidates.append(p.value / 100)
+    elif g.percent and not p.percent:
+        candidates.append(p.value * 100)
+    rule = "numeric_exact"
+    for k, value in enumerate(candidates):
+        ok, rule = numbers_equal(g.value, value, inexact, hints, tol)
+        if ok:
+            return True, rule + ("_percent" if k else "")
+    return False, rule
+
+
+def fast_leaf_eq(hints: Hints, tol: Tolerances) -> Any:
+    """The parent's leaf comparator: decides strings, literals, text and choices; else NeedSympy."""
+
+    def leaf(g: str, p: str, mode: LeafMode) -> tuple[bool, str]:
+        if compact(g) == compact(p):
+            return True, "string"
+        if mode == "equation":
+            raise NeedSympy
+        g_lit = parse_literal(g, thousands=not hints.multi_answer)
+        if g_lit is not None:
+            p_lit = parse_literal(p) or parse_literal(strip_units(p))
+            if p_lit is not None:
+                return literals_equal(g_lit, p_lit, hints, tol)
+            if hints.integer_answer and not re.search(r"\\|[a-zA-Z]", p):
+                return False, "not_a_number"
+        g_choice, p_choice = CHOICE_RE.match(compact(g)), CHOICE_RE.match(compact(p))
+        if g_choice and p_choice:
+            return g_choice.group(1) == p_choice.group(1), "choice"
+        if _is_text(g):
+            return _is_text(p) and compact(g).lower() == compact(p).lower(), "text"
+        raise NeedSympy
+
+    return leaf
+
+
+def _is_text(s: str) -> bool:
+    """A word answer ("even", "no solution"), as opposed to a product of variables like `ab`."""
+    return bool(WORD_RE.match(s)) and (" " in s.strip() or len(s.strip()) >= 4)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Normalised gold and answer, or a verdict already reached while normalising."""
+
+    gold: str
+    pred: str
+    verdict: tuple[bool, str] | None = None
+
+
+def prepare(gold: str, pred: str, hints: Hints, max_chars: int) -> Prepared:
+    """Normalise both sides and apply the size, nesting and power-tower bounds before any parsing."""
+    g, p = normalize(gold[: max_chars * 4]), normalize(pred[: max_chars * 4])
+    if hints.unit:
+        g, p = strip_unit_text(g, hints.unit), strip_unit_text(p, hints.unit)
+    if compact(g) == compact(p):
+        return Prepared(g, p, (True, "string"))
+    if not p:
+        return Prepared(g, p, (False, "empty_answer"))
+    if len(p) > max_chars or _nesting(p) > MAX_NESTING:
+        return Prepared(g, p, (False, "answer_too_large"))
+    if len(g) > max_chars or _nesting(g) > MAX_NESTING:
+        return Prepared(g, p, (False, "gold_too_large_string_only"))
+    return Prepared(g, p)
+
+
+def _nesting(s: str) -> int:
+    depth = best = 0
+    for ch in s:
+        if ch in "([{":
+            depth += 1
+            best = max(best, depth)
+        elif ch in ")]}":
+            depth -= 1
+    return best
+
+
+def compare_answers(prep: Prepared, hints: Hints, leaf: Any) -> tuple[bool, str]:
+    """Structure-aware comparison of prepared answers with the given leaf comparator."""
+    if prep.verdict is not None:
+        return prep.verdict
+    g_tree = parse_structure(prep.gold, thousands_ok=not hints.multi_answer)
+    p_tree = parse_structure(prep.pred, thousands_ok=not hints.multi_answer)
+    return compare(g_tree, p_tree, leaf)
+
+
+def symbolic_allowed(prep: Prepared) -> bool:
+    """False for inputs that must never reach sympy (numeric power towers)."""
+    return not (too_hard(prep.gold) or too_hard(prep.pred))

@@ -1,0 +1,232 @@
+"""String normalisation and exact numeric literals for math answers (no sympy: runs in the parent).
+
+Normalisation only removes notation that never changes a value (spacing, `\\left`, `\\dfrac`,
+text wrappers, degree signs, dollar signs); it never deletes words such as "and" everywhere or
+rescales numbers, the two classic sources of false positives in other graders.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+_UNICODE = {
+    "−": "-", "–": "-", "—": "-", "π": "\\pi ", "∞": "\\infty ", "√": "\\sqrt", "×": "\\times ",
+    "·": "\\cdot ", "≤": "\\le ", "≥": "\\ge ", "≠": "\\ne ", "±": "\\pm ", "∪": "\\cup ", "∩": "\\cap ",
+    "°": "^\\circ", "∅": "\\emptyset ", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+}
+# Commands that only affect layout or size: removed outright.
+_DROP_RE = re.compile(
+    r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg|displaystyle|textstyle|"
+    r"scriptstyle|limits|nolimits)(?![a-zA-Z])"
+    r"|(?<!\\)\\[,;:!>]|\\q?quad(?![a-zA-Z])|\\(?:hspace|vspace)\*?\{[^{}]*\}|\\(?:tiny|small|large|Large|huge)"
+    r"(?![a-zA-Z])"
+)
+_RENAME = [
+    (re.compile(r"\\[dt]frac(?![a-zA-Z])"), r"\\frac"),
+    (re.compile(r"\\leq?(?![a-zA-Z])|\\leqslant(?![a-zA-Z])"), r"\\le "),
+    (re.compile(r"\\geq?(?![a-zA-Z])|\\geqslant(?![a-zA-Z])"), r"\\ge "),
+    (re.compile(r"\\neq?(?![a-zA-Z])"), r"\\ne "),
+    (re.compile(r"\\lbrace(?![a-zA-Z])"), r"\\{"),
+    (re.compile(r"\\rbrace(?![a-zA-Z])"), r"\\}"),
+    (re.compile(r"\\(?:varnothing|emptyset)(?![a-zA-Z])|\\\{\s*\\\}"), r"\\emptyset"),
+    (re.compile(r"\\infinity(?![a-zA-Z])|\+\s*\\infty"), r"\\infty"),
+    (re.compile(r"\\mathbb\{R\}|\\mathbb R(?![a-zA-Z])"), r"(-\\infty,\\infty)"),
+    (re.compile(r"\{,\}"), ","),
+    (re.compile(r"\\(?:dots|ldots|cdots)(?![a-zA-Z])"), r"\\ldots"),
+    (re.compile(r"\\operatorname\{([a-zA-Z]+)\}"), r"\\\1"),
+]
+_DEGREE_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])")
+_TEXT_CMD_RE = re.compile(
+    r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|mathsf|mathtt|mbox|textnormal|boldsymbol|bm)\s*\{"
+)
+_MATH_DELIMS_RE = re.compile(r"(?<!\\)\\[()\[\]]|\$")
+_ESCAPED_SPACE_RE = re.compile(r"(?<!\\)\\ ")
+_DOLLAR_SIGN_RE = re.compile(r"\\\$")
+_WS_RE = re.compile(r"\s+")
+_TRAILING_PUNCT_RE = re.compile(r"[\s.。;:!?]+$")
+_BOXED_WHOLE_RE = re.compile(r"^\\(?:boxed|fbox)\s*\{(.*)\}$", re.S)
+_PERCENT_RE = re.compile(r"\s*\\?%\s*$|\s*\\text\{\s*percent\s*\}\s*$|\s+percent$")
+
+# Unit words stripped after a number, only when the gold itself is a plain number.
+_UNIT_WORDS = (
+    "cm|mm|km|m|kg|mg|g|s|sec|seconds?|minutes?|mins?|hours?|hrs?|h|days?|weeks?|months?|years?|"
+    "dollars?|cents?|units?|inches?|inch|in|feet|foot|ft|yards?|yd|miles?|mi|meters?|metres?|"
+    "centimeters?|kilometers?|grams?|kilograms?|pounds?|lbs?|ounces?|oz|liters?|litres?|l|ml|"
+    "degrees?|deg|radians?|rad|mph|km/h|m/s|cm/s|sq|square|cubic|points?|people|students?|"
+    "apples?|cookies?|pages?|marbles?|books?|cars?|eggs?|boxes|pieces?|times|ways?|percent"
+)
+_UNIT_SUFFIX_RE = re.compile(
+    rf"^(?P<num>.*?[0-9}}])\s*(?:(?:{_UNIT_WORDS})(?:\^\{{?[23]\}}?|\^[23])?(?:\s*/\s*|\s+|$))+$"
+)
+
+
+def clean_text(text: str) -> str:
+    """Replace lone surrogates (they break encoders and parsers) and map common Unicode math."""
+    text = _SURROGATE_RE.sub("\ufffd", text)
+    for src, dst in _UNICODE.items():
+        if src in text:
+            text = text.replace(src, dst)
+    return text
+
+
+def unwrap_command(text: str, pattern: re.Pattern[str]) -> str:
+    """Replace every `\\cmd{X}` matched by `pattern` (which ends at the `{`) with `X`, nesting-aware."""
+    pos = 0
+    for _ in range(200):  # bounded: each round removes one wrapper
+        m = pattern.search(text, pos)
+        if m is None:
+            break
+        depth, j = 1, m.end()
+        while j < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[j], 0)
+            j += 1
+        if depth:
+            break
+        text = text[: m.start()] + text[m.end() : j - 1] + text[j:]
+        pos = m.start()
+    return text
+
+
+def normalize(text: str) -> str:
+    """Canonical LaTeX spelling of an answer: layout, wrappers, delimiters and degrees removed."""
+    s = clean_text(text).strip()
+    boxed = _BOXED_WHOLE_RE.match(s)
+    if boxed:
+        s = boxed.group(1)
+    s = _MATH_DELIMS_RE.sub(" ", _DOLLAR_SIGN_RE.sub("", s))
+    s = unwrap_command(s, _TEXT_CMD_RE)
+    s = _DROP_RE.sub(" ", s)
+    for pattern, repl in _RENAME:
+        s = pattern.sub(repl, s)
+    s = _DEGREE_RE.sub("", s)
+    s = _ESCAPED_SPACE_RE.sub(" ", s.replace("~", " "))
+    s = _WS_RE.sub(" ", s).strip()
+    s = _TRAILING_PUNCT_RE.sub("", s)
+    if s.startswith("{") and s.endswith("}") and _balanced_span(s):
+        s = s[1:-1].strip()
+    return s
+
+
+def _balanced_span(s: str) -> bool:
+    """True when the first `{` of `s` closes at its last character."""
+    depth = 0
+    for i, ch in enumerate(s):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth == 0:
+            return i == len(s) - 1
+    return False
+
+
+def compact(text: str) -> str:
+    """The whitespace-free key used for exact string comparison."""
+    return text.replace(" ", "")
+
+
+def strip_percent(text: str) -> tuple[str, bool]:
+    """Remove a trailing percent sign; report whether there was one."""
+    stripped = _PERCENT_RE.sub("", text)
+    return stripped, stripped != text
+
+
+def strip_units(text: str) -> str:
+    """Drop unit words after a numeric answer (`5 cm` -> `5`); anything else is returned unchanged."""
+    m = _UNIT_SUFFIX_RE.match(text)
+    return m.group("num").strip() if m else text
+
+
+def strip_unit_text(text: str, unit: str) -> str:
+    """Remove the benchmark-declared unit (`meta.unit`, e.g. `km/h`) from the end of an answer."""
+    unit_norm = compact(normalize(unit))
+    if not unit_norm:
+        return text
+    body = compact(text)
+    if body.endswith(unit_norm) and len(body) > len(unit_norm):
+        # Cut the same number of non-space characters off the spaced text.
+        keep, count = len(body) - len(unit_norm), 0
+        for i, ch in enumerate(text):
+            if ch != " ":
+                count += 1
+            if count == keep:
+                return text[: i + 1].strip()
+    return text
+
+
+# ----- exact numeric literals -------------------------------------------------------------------
+
+_INT = r"[0-9]+"
+_DEC = r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)"
+_SCI_RE = re.compile(
+    rf"^(?P<m>{_DEC})\s*(?:(?:\\times|\\cdot|\*|x)\s*10\s*\^\s*\{{?\s*(?P<e1>[+-]?{_INT})\s*\}}?"
+    rf"|[eE](?P<e2>[+-]?{_INT}))$"
+)
+_FRAC_RE = re.compile(rf"^\\frac\s*\{{\s*(?P<a>-?{_DEC})\s*\}}\s*\{{\s*(?P<b>-?{_DEC})\s*\}}$")
+_FRAC_SHORT_RE = re.compile(r"^\\frac\s*(?P<a>[0-9])\s*(?P<b>[0-9])$")
+_SLASH_RE = re.compile(rf"^(?P<a>{_DEC})\s*/\s*(?P<b>{_DEC})$")
+_THOUSANDS_RE = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$")
+_THOUSANDS_SPACE_RE = re.compile(r"^[0-9]{1,3}(?: [0-9]{3})+(?:\.[0-9]+)?$")
+_DEC_RE = re.compile(rf"^{_DEC}$")
+MAX_EXPONENT = 400
+
+
+@dataclass(frozen=True)
+class Literal:
+    """An exact rational read from a plain numeric answer.
+
+    `decimal` marks a non-integer written with a decimal point (a possibly rounded value, so
+    numeric tolerance applies to it); integers and fractions are exact and must match exactly.
+    """
+
+    value: Fraction
+    decimal: bool
+    percent: bool = False
+
+
+def _unsigned(body: str, thousands: bool) -> tuple[Fraction, bool] | None:
+    """(value, is a decimal) of an unsigned literal, or None when `body` is not one."""
+    if thousands and (_THOUSANDS_RE.match(body) or _THOUSANDS_SPACE_RE.match(body)):
+        body = body.replace(",", "").replace(" ", "")
+    if _DEC_RE.match(body):
+        return Fraction(body), "." in body
+    m = _FRAC_RE.match(body) or _FRAC_SHORT_RE.match(body) or _SLASH_RE.match(body)
+    if m:
+        den = Fraction(m.group("b"))
+        if den == 0:
+            return None
+        return Fraction(m.group("a")) / den, "." in m.group("a") + m.group("b")
+    m = _SCI_RE.match(body)
+    if m:
+        exp = int(m.group("e1") or m.group("e2"))
+        if abs(exp) > MAX_EXPONENT:
+            return None
+        return Fraction(m.group("m")) * Fraction(10) ** exp, True
+    return None
+
+
+def parse_literal(text: str, *, thousands: bool = True) -> Literal | None:
+    """An exact value for integers, decimals, `a/b`, `\\frac{a}{b}`, scientific notation and percents.
+
+    Thousands separators are accepted only in groups of three (`1,000` but never `1,3`), and only
+    when `thousands` is set (a multi-answer gold turns it off: there `1,000` is two answers).
+    """
+    s, percent = strip_percent(text.strip())
+    s = s.strip()
+    sign = 1
+    while s[:1] in ("-", "+") and len(s) > 1:
+        sign = -sign if s[0] == "-" else sign
+        s = s[1:].strip()
+    if s.startswith("(") and s.endswith(")") and s.count("(") == 1:
+        s = s[1:-1].strip()
+    if s.startswith("{") and s.endswith("}") and s.count("{") == 1:
+        s = s[1:-1].strip()
+    parsed = _unsigned(s, thousands)
+    if parsed is None:
+        return None
+    value, decimal = parsed
+    return Literal(sign * value, decimal and value.denominator != 1, percent)
+
+
+CHOICE_RE = re.compile(r"^\(?\s*([A-J])\s*\)?$")
+WORD_RE = re.compile(r"^[A-Za-z][A-Za-z '\-]*[A-Za-z]$")

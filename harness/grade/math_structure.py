@@ -1,0 +1,355 @@
+"""The shape of a math answer (set, tuple, interval, union, matrix, equation, `\\pm`) and its comparison.
+
+Only the outer structure is read here, by splitting at top-level separators; every leaf expression
+is handed to a leaf comparator (exact literals in the parent, sympy via latex2sympy2_extended in a
+worker). The same `compare` runs in both places, so the parent decides everything it can without
+sympy and raises `NeedSympy` for the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from harness.grade.math_normalize import compact
+
+MAX_ITEMS = 64
+MAX_DEPTH = 8
+
+LeafMode = Literal["value", "equation"]
+LeafEq = Callable[[str, str, LeafMode], tuple[bool, str]]
+"""(gold leaf, predicted leaf, mode) -> (equal, rule); may raise NeedSympy."""
+
+
+class NeedSympy(Exception):  # noqa: N818 - a signal, not an error
+    """The parent cannot decide this leaf without symbolic work."""
+
+
+@dataclass(frozen=True)
+class Leaf:
+    text: str
+
+
+@dataclass(frozen=True)
+class Collection:
+    """`set` (braces) and `list` (bare or `\\pm`) compare unordered; `tuple` compares in order."""
+
+    kind: Literal["set", "list", "tuple"]
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Interval:
+    lo: str
+    hi: str
+    lo_closed: bool
+    hi_closed: bool
+
+
+@dataclass(frozen=True)
+class Union:
+    parts: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Equation:
+    """`lhs = rhs`; `simple` when lhs is a lone variable (`x = 3`), so the value alone also counts."""
+
+    lhs: str
+    rhs: Node
+    simple: bool
+
+
+Node = Leaf | Collection | Interval | Union | Matrix | Equation
+
+_OPEN, _CLOSE = "([{", ")]}"
+_SIMPLE_VAR_RE = re.compile(r"^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?(?:\([a-z]\))?$")
+_MATRIX_RE = re.compile(
+    r"^\\begin\{(?P<env>[pbBvV]?matrix|smallmatrix|array)\}(?:\{[^{}]*\})?(?P<body>.*)\\end\{(?P=env)\}$",
+    re.S,
+)
+_LIST_SEPS = (",", ";", " and ", " or ", "\\text{and}", "\\text{or}")
+_INFINITE = {"\\infty", "-\\infty", "+\\infty", "\\infinity", "oo", "-oo"}
+_NUMERIC_TOWER_RE = re.compile(r"[0-9]\s*\^\s*\{?\s*\(?\s*[0-9.]+\s*\)?\s*\^")
+_LETTER_RE = re.compile(r"(?<!\\)[a-zA-Z]")
+
+
+def split_top(s: str, seps: tuple[str, ...]) -> list[str]:
+    """Split `s` at separators outside any bracket (`()`, `[]`, `{}` and `\\left`/`\\right` pairs)."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(s):
+        ch = s[i]
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            sep = next((x for x in seps if s.startswith(x, i)), None)
+            if sep is not None:
+                parts.append(s[start:i])
+                i += len(sep)
+                start = i
+                continue
+        i += 1
+    parts.append(s[start:])
+    return [p.strip() for p in parts]
+
+
+def _enclosed(s: str) -> tuple[str, str, str] | None:
+    """(opener, inner, closer) when one bracket pair spans all of `s` (mixed `(..]` allowed)."""
+    for op, cl, size_o, size_c in (("\\{", "\\}", 2, 2), ("\\langle", "\\rangle", 7, 7)):
+        if s.startswith(op) and s.endswith(cl) and len(s) >= size_o + size_c:
+            inner = s[size_o:-size_c]
+            return (op, inner, cl) if _balanced(inner) else None
+    if len(s) < 2 or s[0] not in "([" or s[-1] not in ")]":
+        return None
+    depth = 0
+    for i, ch in enumerate(s):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+            if depth == 0 and i != len(s) - 1:
+                return None
+    return s[0], s[1:-1], s[-1]
+
+
+def _balanced(s: str) -> bool:
+    depth = 0
+    for ch in s:
+        depth += 1 if ch in _OPEN else -1 if ch in _CLOSE else 0
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def is_simple_var(s: str) -> bool:
+    """A lone variable such as `x`, `a_1`, `\\theta` or `f(x)`: an assignment target."""
+    return bool(_SIMPLE_VAR_RE.match(compact(s))) and compact(s) not in ("\\pi", "e", "i")
+
+
+def parse_structure(s: str, *, thousands_ok: bool = True, depth: int = 0) -> Node:
+    """The outer structure of a normalised answer."""
+    s = s.strip()
+    if depth > MAX_DEPTH:
+        return Leaf(s)
+    matrix = _MATRIX_RE.match(s)
+    if matrix:
+        rows = [r for r in split_top(matrix.group("body"), ("\\\\",)) if r]
+        return Matrix(tuple(tuple(split_top(r, ("&",))) for r in rows))
+    union = split_top(s, ("\\cup",))
+    if len(union) > 1:
+        return Union(tuple(parse_structure(p, depth=depth + 1) for p in union))
+    if thousands_ok and re.fullmatch(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", compact(s)):
+        return Leaf(s)
+    items = [p for p in split_top(s, _LIST_SEPS) if p]
+    if len(items) > 1:
+        return _list(items, depth)
+    return _single(s, depth)
+
+
+def _list(items: list[str], depth: int) -> Node:
+    """A bare list: `x = 1, 2` reads as the values of x; `x = 1, y = 2` as several assignments."""
+    heads = split_top(items[0], ("=",))
+    if len(heads) == 2 and is_simple_var(heads[0]) and all("=" not in p for p in items[1:]):
+        items = [heads[1], *items[1:]]
+    nodes: list[Node] = []
+    for item in items[:MAX_ITEMS]:
+        node = parse_structure(item, thousands_ok=False, depth=depth + 1)
+        if isinstance(node, Collection) and node.kind == "list":
+            nodes.extend(node.items)  # `\pm 1, \pm 2` is four answers
+        else:
+            nodes.append(node)
+    return Collection("list", tuple(nodes))
+
+
+def _single(s: str, depth: int) -> Node:
+    """One item: a bracketed structure, an equation, a `\\pm` pair, or a leaf."""
+    enclosed = _enclosed(s)
+    if enclosed is not None:
+        op, inner, cl = enclosed
+        parts = split_top(inner, (",",)) if inner.strip() else []
+        sub = [parse_structure(p, thousands_ok=False, depth=depth + 1) for p in parts[:MAX_ITEMS]]
+        if op == "\\{":
+            return Collection("set", tuple(sub))
+        if op == "\\langle":
+            return Collection("tuple", tuple(sub))
+        if len(parts) == 1 and (op, cl) == ("(", ")"):
+            return parse_structure(inner, depth=depth + 1)
+        if len(parts) == 2 and (op, cl) != ("(", ")"):
+            lo, hi = parts
+            return Interval(lo, hi, op == "[" and lo not in _INFINITE, cl == "]" and hi not in _INFINITE)
+        if len(parts) >= 2:
+            return Collection("tuple", tuple(sub))
+    for rel in ("\\approx", "="):
+        sides = split_top(s, (rel,))
+        if len(sides) >= 2 and all(sides) and not any(x.endswith(("<", ">", "!")) for x in sides[:-1]):
+            rhs = parse_structure(sides[-1], depth=depth + 1)
+            return Equation(sides[0], rhs, is_simple_var(sides[0]) or rel == "\\approx")
+    pm = split_top(s, ("\\pm", "\\mp"))
+    if len(pm) == 2:
+        a, b = pm
+        plus = f"{a}+({b})" if a else b
+        return Collection("list", (Leaf(plus), Leaf(f"{a}-({b})")))
+    return Leaf(s)
+
+
+def too_hard(s: str) -> bool:
+    """Inputs sympy would choke on (numeric power towers such as `10^{10^{10}}`): never parsed."""
+    return bool(_NUMERIC_TOWER_RE.search(s))
+
+
+# ----- comparison -------------------------------------------------------------------------------
+
+
+def compare(gold: Node, pred: Node, leaf: LeafEq) -> tuple[bool, str]:
+    """Whether `pred` answers `gold`, and the rule that decided. Gold-first: asymmetric on purpose."""
+    if isinstance(gold, Equation) or isinstance(pred, Equation):
+        return _compare_equations(gold, pred, leaf)
+    if isinstance(gold, Leaf) and isinstance(pred, Leaf):
+        return leaf(gold.text, pred.text, "value")
+    if isinstance(gold, Collection) and isinstance(pred, Collection):
+        if "tuple" in (gold.kind, pred.kind):
+            return _ordered(gold.items, pred.items, leaf, "tuple") if gold.kind == pred.kind else (
+                False, "tuple_vs_set")
+        return _unordered(gold, pred, leaf)
+    if isinstance(gold, Interval | Collection) and isinstance(pred, Interval | Collection):
+        return _compare_intervals(gold, pred, leaf)
+    if isinstance(gold, Union) or isinstance(pred, Union):
+        g_parts = gold.parts if isinstance(gold, Union) else (gold,)
+        p_parts = pred.parts if isinstance(pred, Union) else (pred,)
+        return _unordered(Collection("list", g_parts), Collection("list", p_parts), leaf, "union")
+    if isinstance(gold, Matrix) or isinstance(pred, Matrix):
+        return _compare_matrices(gold, pred, leaf)
+    # One side a lone value, the other a structure of several values: `13` vs `1,3`, `2021` vs `\pm 2021`.
+    for one, many in ((gold, pred), (pred, gold)):
+        if isinstance(one, Leaf) and isinstance(many, Collection) and len(many.items) == 1:
+            return compare(gold if one is gold else many.items[0], pred if one is pred else many.items[0], leaf)
+    return False, "shape_mismatch"
+
+
+def _compare_equations(gold: Node, pred: Node, leaf: LeafEq) -> tuple[bool, str]:
+    if isinstance(gold, Equation) and isinstance(pred, Equation):
+        if gold.simple and pred.simple and compact(gold.lhs) == compact(pred.lhs):
+            ok, rule = compare(gold.rhs, pred.rhs, leaf)
+            return ok, f"assignment:{rule}"
+        g_rhs, p_rhs = _eq_text(gold), _eq_text(pred)
+        return leaf(g_rhs, p_rhs, "equation")
+    if isinstance(gold, Equation):
+        if gold.simple:  # gold `x = 3`, answer `3`
+            ok, rule = compare(gold.rhs, pred, leaf)
+            return ok, f"value_of_assignment:{rule}"
+        return False, "equation_vs_value"
+    assert isinstance(pred, Equation)
+    if pred.simple or not _LETTER_RE.search(pred.lhs.replace("\\frac", "").replace("\\sqrt", "")):
+        ok, rule = compare(gold, pred.rhs, leaf)  # answer `x = 3` or a computation chain `2+1 = 3`
+        return ok, f"assignment_value:{rule}"
+    return False, "value_vs_equation"
+
+
+def _eq_text(eq: Equation) -> str:
+    rhs = eq.rhs.text if isinstance(eq.rhs, Leaf) else "?"
+    return f"{eq.lhs}={rhs}"
+
+
+def _ordered(gold: tuple[Node, ...], pred: tuple[Node, ...], leaf: LeafEq, name: str) -> tuple[bool, str]:
+    if len(gold) != len(pred):
+        return False, f"{name}_length"
+    rules = []
+    for g, p in zip(gold, pred, strict=True):
+        ok, rule = compare(g, p, leaf)
+        if not ok:
+            return False, f"{name}:{rule}"
+        rules.append(rule)
+    return True, f"{name}:{_summary(rules)}"
+
+
+def _unordered(gold: Collection, pred: Collection, leaf: LeafEq, name: str = "set") -> tuple[bool, str]:
+    """Complete and unordered: every gold item matched by a distinct answer item, nothing left over."""
+    g_items, p_items = list(gold.items), list(pred.items)
+    if "set" in (gold.kind, pred.kind):  # a set written with a repeated element is the same set
+        g_items, p_items = _dedupe(g_items), _dedupe(p_items)
+    if len(g_items) != len(p_items):
+        return False, f"{name}_size"
+    unused = list(range(len(p_items)))
+    rules = []
+    for g in g_items:
+        for k in unused:
+            ok, rule = compare(g, p_items[k], leaf)
+            if ok:
+                unused.remove(k)
+                rules.append(rule)
+                break
+        else:
+            return False, f"{name}_missing"
+    return True, f"{name}:{_summary(rules)}"
+
+
+def _dedupe(items: list[Node]) -> list[Node]:
+    seen, out = set(), []
+    for item in items:
+        key = compact(item.text) if isinstance(item, Leaf) else repr(item)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _as_interval(node: Node) -> Interval | None:
+    if isinstance(node, Interval):
+        return node
+    if isinstance(node, Collection) and node.kind == "tuple" and len(node.items) == 2:
+        lo, hi = node.items
+        if isinstance(lo, Leaf) and isinstance(hi, Leaf):
+            return Interval(lo.text, hi.text, False, False)  # `(a, b)`: an open interval or a point
+    return None
+
+
+def _compare_intervals(gold: Node, pred: Node, leaf: LeafEq) -> tuple[bool, str]:
+    g, p = _as_interval(gold), _as_interval(pred)
+    if g is None or p is None:
+        return False, "shape_mismatch"
+    if (g.lo_closed, g.hi_closed) != (p.lo_closed, p.hi_closed):
+        return False, "interval_ends"
+    ok_lo, rule_lo = leaf(g.lo, p.lo, "value")
+    if not ok_lo:
+        return False, f"interval:{rule_lo}"
+    ok_hi, rule_hi = leaf(g.hi, p.hi, "value")
+    return ok_hi, f"interval:{_summary([rule_lo, rule_hi])}"
+
+
+def _compare_matrices(gold: Node, pred: Node, leaf: LeafEq) -> tuple[bool, str]:
+    def cells(node: Node) -> tuple[tuple[int, int], list[Node]] | None:
+        if isinstance(node, Matrix):
+            width = {len(r) for r in node.rows}
+            if len(width) != 1:
+                return None
+            return (len(node.rows), width.pop()), [Leaf(c) for r in node.rows for c in r]
+        if isinstance(node, Collection) and node.kind == "tuple":
+            return (0, len(node.items)), list(node.items)  # a vector written as a tuple
+        return None
+
+    g, p = cells(gold), cells(pred)
+    if g is None or p is None:
+        return False, "shape_mismatch"
+    (g_shape, g_cells), (p_shape, p_cells) = g, p
+    vector_ok = 0 in (g_shape[0], p_shape[0]) and 1 in (*g_shape, *p_shape) and len(g_cells) == len(p_cells)
+    if g_shape != p_shape and not vector_ok:
+        return False, "matrix_shape"
+    return _ordered(tuple(g_cells), tuple(p_cells), leaf, "matrix")
+
+
+def _summary(rules: list[str]) -> str:
+    """The strongest rule used among the parts (a symbolic step anywhere makes the whole symbolic)."""
+    for key in ("probe", "simplify", "sympy", "numeric_tol", "numeric", "text", "string"):
+        for rule in rules:
+            if key in rule:
+                return rule
+    return rules[0] if rules else "empty"
