@@ -1,0 +1,51 @@
+"""`harness score FILE.jsonl --benchmark NAME`: re-grade existing generations with a benchmark's grader."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from harness.data import load_benchmark
+from harness.grade.env import GradeEnv
+from harness.registry import get_benchmark
+from harness.scoring import read_records, score_records, write_records
+from harness.types import Sample
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `score`."""
+    parser = subparsers.add_parser(
+        "score",
+        help="grade a JSONL file of generations ({id|gold, output}) with a benchmark's extractor and grader",
+    )
+    parser.add_argument("file", help="JSONL records with 'output' and 'id' (gold looked up) or 'gold'")
+    parser.add_argument("--benchmark", required=True, help="benchmark whose extractor and grader to use")
+    parser.add_argument("--answers-only", action="store_true", help="'output' is already the final answer")
+    parser.add_argument("--out", default=None, help="write one graded record per input record here")
+    parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    parser.add_argument("--data-dir", default=None, help="benchmark data folder (default: $HARNESS_DATA_DIR)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grade the file, write the graded records if asked, print the summary."""
+    bench = get_benchmark(args.benchmark)
+    records = read_records(args.file)
+    lookup: dict[str, Sample] = {}
+    if any("gold" not in rec for rec in records):
+        lookup = {s.id: s for s in load_benchmark(bench, args.data_dir).samples}
+    env = GradeEnv()
+    try:
+        scored, summary = score_records(records, bench, env, lookup, answers_only=args.answers_only)
+        grading: dict[str, Any] = env.describe()
+    finally:
+        env.close()
+    if args.out:
+        write_records(args.out, scored)
+    if args.json:
+        print(json.dumps({**summary.to_json(), "grading": grading}))
+        return 0
+    print(f"{summary.benchmark}: {summary.correct}/{summary.n} correct ({100 * summary.accuracy:.2f}%)")
+    print("  " + ", ".join(f"{k} {v}" for k, v in sorted(summary.status_counts.items())))
+    print(f"  grader {', '.join(summary.grader_versions)}" + (f"; graded records in {args.out}" if args.out else ""))
+    return 0

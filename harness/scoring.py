@@ -1,0 +1,142 @@
+"""Re-grade existing generations: `{"id", "output"}` or `{"gold", "output"}` records against a benchmark.
+
+Generic over the benchmark's own `extract` and `grade` (math and code alike); other fields of
+each record are passed through to the output unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.benchmark import Benchmark
+from harness.errors import DataError
+from harness.grade.env import GradeEnv
+from harness.types import Extraction, ExtractStatus, Grade, Sample, Status
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """Counts over one scored file. `accuracy` is correct / n (every status counts in n)."""
+
+    benchmark: str
+    n: int
+    correct: int
+    status_counts: Mapping[str, int]
+    grader_versions: tuple[str, ...]
+    extract_counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.n if self.n else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "benchmark": self.benchmark,
+            "n": self.n,
+            "correct": self.correct,
+            "accuracy": self.accuracy,
+            "status_counts": dict(self.status_counts),
+            **{status.value: self.status_counts.get(status.value, 0) for status in Status},
+            "extract_status_counts": dict(self.extract_counts),
+            "grader_version": ",".join(self.grader_versions),
+        }
+
+
+def read_records(path: str | Path) -> list[dict[str, Any]]:
+    """JSON objects, one per line; blank lines skipped. DataError names the first bad line."""
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(f"{p}: no such file; pass a JSONL file of records with 'output' and 'id' or 'gold'")
+    records = []
+    with p.open(encoding="utf-8", errors="surrogateescape") as fh:
+        for line_no, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{p}:{line_no}: not valid JSON ({exc.msg})") from None
+            if not isinstance(rec, dict) or "output" not in rec or not ("id" in rec or "gold" in rec):
+                raise DataError(f"{p}:{line_no}: each record needs 'output' and one of 'id' or 'gold'")
+            records.append(rec)
+    return records
+
+
+def samples_for(records: Sequence[Mapping[str, Any]], bench: Benchmark, lookup: Mapping[str, Sample]) -> list[Sample]:
+    """The Sample each record is graded against: looked up by id, its gold overridden by a record's gold."""
+    out = []
+    for line_no, rec in enumerate(records, 1):
+        rid = str(rec["id"]) if "id" in rec else None
+        base = lookup.get(rid) if rid is not None else None
+        if base is None and "gold" not in rec:
+            raise DataError(f"record {line_no}: id {rid!r} is not an item of {bench.name}; give 'gold' instead")
+        if base is None:
+            base = Sample(bench.name, bench.version, rid or f"line-{line_no}", "", "", rec.get("meta") or {})
+        if "gold" in rec:
+            base = Sample(base.benchmark, base.version, base.id, base.question, str(rec["gold"]), base.meta)
+        out.append(base)
+    return out
+
+
+def score_records(
+    records: Sequence[Mapping[str, Any]],
+    bench: Benchmark,
+    env: GradeEnv,
+    lookup: Mapping[str, Sample] | None = None,
+    answers_only: bool = False,
+) -> tuple[list[dict[str, Any]], ScoreSummary]:
+    """Extract (unless `answers_only`) and grade every record; one output record per input record."""
+    samples = samples_for(records, bench, lookup or {})
+    extractions = [_extract(str(rec["output"]), s, bench, answers_only) for rec, s in zip(records, samples, strict=True)]
+    grades = bench.grade(list(zip(samples, extractions, strict=True)), env)
+    scored = [
+        _scored(rec, s, ex, g) for rec, s, ex, g in zip(records, samples, extractions, grades, strict=True)
+    ]
+    return scored, summarize(bench.name, grades, extractions)
+
+
+def _extract(output: str, sample: Sample, bench: Benchmark, answers_only: bool) -> Extraction:
+    if not answers_only:
+        return bench.extract(output, sample)
+    status = ExtractStatus.OK if output.strip() else ExtractStatus.NO_ANSWER
+    return Extraction(output if output.strip() else None, "answers_only", status)
+
+
+def _scored(rec: Mapping[str, Any], sample: Sample, ex: Extraction, grade: Grade) -> dict[str, Any]:
+    return {
+        **rec,
+        "gold": sample.gold,
+        "extracted": ex.answer,
+        "extract_method": ex.method,
+        "extract_status": ex.status.value,
+        "status": grade.status.value,
+        "rule": grade.rule,
+        "grader_version": grade.grader_version,
+        "detail": grade.detail,
+    }
+
+
+def summarize(name: str, grades: Iterable[Grade], extractions: Iterable[Extraction] = ()) -> ScoreSummary:
+    """Per-status counts and accuracy."""
+    grades = list(grades)
+    counts = Counter(g.status.value for g in grades)
+    return ScoreSummary(
+        benchmark=name,
+        n=len(grades),
+        correct=counts.get(Status.CORRECT.value, 0),
+        status_counts=dict(counts),
+        grader_versions=tuple(sorted({g.grader_version for g in grades})),
+        extract_counts=dict(Counter(e.status.value for e in extractions)),
+    )
+
+
+def write_records(path: str | Path, records: Iterable[Mapping[str, Any]]) -> None:
+    """One JSON object per line (non-ASCII escaped, so lone surrogates cannot break the file)."""
+    with Path(path).open("w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec) + "\n")
