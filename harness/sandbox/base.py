@@ -1,0 +1,395 @@
+"""The sandbox protocol and the process plumbing both implementations share.
+
+A sandbox runs one command over a private working directory it creates and removes, under a wall
+clock limit (a process kill, never a signal handler), a memory cap, capped output, and kills every
+process the command started when it ends. `PYTHON` in argv stands for the sandbox's isolated
+interpreter (`python -I -S`: no site-packages, no environment variables, no user site).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+PYTHON = "{python}"
+"""Placeholder in argv for the sandbox's interpreter (`python -I -S`)."""
+
+FLOOD_FACTOR = 16
+"""A run whose output exceeds this many times the kept tail is killed as an output flood."""
+
+SAFE_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": "/nonexistent"}
+
+
+class ExecStatus(StrEnum):
+    """How a sandboxed command ended."""
+
+    OK = "ok"  # exited with code 0
+    EXIT = "exit"  # exited with a non-zero code
+    SIGNAL = "signal"  # killed by a signal it did not ask for from us (memory, CPU rlimit, ...)
+    TIMEOUT = "timeout"  # over the wall-clock limit; the whole process tree was killed
+    OUTPUT_LIMIT = "output_limit"  # flooded its output; killed
+    SANDBOX_ERROR = "sandbox_error"  # the sandbox itself failed to start the command
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """The outcome of one sandboxed run; stdout/stderr keep only their last bytes."""
+
+    status: ExecStatus
+    exit_code: int | None
+    stdout: bytes
+    stderr: bytes
+    duration_s: float
+    output_bytes: int = 0
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    """Contents of the `read_back` files the command left in its working directory."""
+
+
+class Sandbox(Protocol):
+    """Runs untrusted programs in isolation. Implementations: bwrap (default), local (fallback)."""
+
+    def run(
+        self,
+        files: Mapping[str, str | bytes],
+        argv: Sequence[str],
+        time_limit_s: float,
+        memory_mb: int,
+        *,
+        stdin: bytes = b"",
+        read_back: Sequence[str] = (),
+    ) -> ExecResult:
+        """Write `files` into a fresh private dir, run argv there, clean everything up."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """The isolation in force (kind, flags, why it was chosen), for manifests."""
+        ...
+
+    def close(self) -> None:
+        """Release resources; safe to call twice."""
+        ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits applied in the child before the untrusted command starts."""
+
+    memory_mb: int
+    cpu_s: int
+    file_mb: int = 64
+    open_files: int = 256
+    extra_procs: int = 256
+    """Processes allowed on top of those the user already runs (RLIMIT_NPROC is per user)."""
+
+
+def interpreter() -> tuple[str, str]:
+    """The real (non-venv) interpreter and its prefix: the sandbox runs stdlib-only Python."""
+    exe = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+    return exe, os.path.realpath(sys.base_prefix)
+
+
+def count_user_processes(uid: int) -> int:
+    """Processes currently owned by `uid` (what RLIMIT_NPROC counts)."""
+    n = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    n += 1
+            except OSError:
+                continue
+    return n
+
+
+def make_preexec(limits: Limits) -> Callable[[], None]:
+    """A child-side hook setting rlimits (called after fork, before exec; only C-level calls)."""
+    nproc = count_user_processes(os.getuid()) + limits.extra_procs
+    mem = limits.memory_mb * 1024 * 1024
+    settings = [
+        (resource.RLIMIT_AS, mem),
+        (resource.RLIMIT_DATA, mem),
+        (resource.RLIMIT_CPU, limits.cpu_s),
+        (resource.RLIMIT_FSIZE, limits.file_mb * 1024 * 1024),
+        (resource.RLIMIT_NOFILE, limits.open_files),
+        (resource.RLIMIT_NPROC, nproc),
+        (resource.RLIMIT_CORE, 0),
+    ]
+
+    def preexec() -> None:
+        for which, value in settings:
+            resource.setrlimit(which, (value, value))
+
+    return preexec
+
+
+class _Tail:
+    """Keeps the last `cap` bytes of a stream and counts everything read."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.buf = bytearray()
+        self.total = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        self.buf += chunk
+        if len(self.buf) > 2 * self.cap:
+            del self.buf[: len(self.buf) - self.cap]
+
+    def value(self) -> bytes:
+        return bytes(self.buf[-self.cap :]) if self.cap else b""
+
+
+def _pump(stream: IO[bytes], tail: _Tail, flood: threading.Event, limit: int) -> None:
+    try:
+        while chunk := stream.read1(65536):  # type: ignore[attr-defined]
+            tail.feed(chunk)
+            if tail.total > limit:
+                flood.set()
+                return
+    except (OSError, ValueError):
+        return
+
+
+def _feed(stream: IO[bytes], data: bytes) -> None:
+    try:
+        if data:
+            stream.write(data)
+        stream.close()
+    except (OSError, ValueError):  # the child closed stdin or died: not our failure
+        pass
+
+
+def kill_group(pid: int) -> None:
+    """SIGKILL the process group led by pid (the session the sandbox put the command in)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+@dataclass(frozen=True)
+class Launch:
+    """One command to start: what, where, with which environment and limits."""
+
+    cmd: Sequence[str]
+    cwd: str
+    env: Mapping[str, str]
+    stdin: bytes
+    time_limit_s: float
+    max_output_bytes: int
+    limits: Limits
+
+
+def execute(launch: Launch) -> tuple[ExecStatus, int | None, bytes, bytes, float, int]:
+    """Start the command in its own session, feed stdin, collect capped output, enforce the clock."""
+    out, err = _Tail(launch.max_output_bytes), _Tail(launch.max_output_bytes)
+    flood = threading.Event()
+    limit = launch.max_output_bytes * FLOOD_FACTOR
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            list(launch.cmd), cwd=launch.cwd, env=dict(launch.env), stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            close_fds=True, preexec_fn=make_preexec(launch.limits),
+        )
+    except OSError as exc:
+        return ExecStatus.SANDBOX_ERROR, None, b"", str(exc).encode(), 0.0, 0
+    assert proc.stdin and proc.stdout and proc.stderr
+    threads = [
+        threading.Thread(target=_feed, args=(proc.stdin, launch.stdin), daemon=True),
+        threading.Thread(target=_pump, args=(proc.stdout, out, flood, limit), daemon=True),
+        threading.Thread(target=_pump, args=(proc.stderr, err, flood, limit), daemon=True),
+    ]
+    for t in threads:
+        t.start()
+    status = _wait(proc, launch.time_limit_s, flood, start)
+    kill_group(proc.pid)  # whatever the outcome, nothing of the group survives
+    proc.wait()
+    for t in threads:
+        t.join(timeout=2.0)
+    for s in (proc.stdout, proc.stderr):
+        s.close()
+    duration = time.monotonic() - start
+    if status is None:
+        rc = proc.returncode
+        status = ExecStatus.OK if rc == 0 else ExecStatus.SIGNAL if rc < 0 else ExecStatus.EXIT
+    return status, proc.returncode, out.value(), err.value(), duration, out.total + err.total
+
+
+def _wait(proc: subprocess.Popen[bytes], limit_s: float, flood: threading.Event, start: float) -> ExecStatus | None:
+    """Wait for exit; None when it exited by itself, else why we killed it."""
+    deadline = start + limit_s
+    while True:
+        step = min(0.05, max(0.0, deadline - time.monotonic()))
+        try:
+            proc.wait(timeout=step)
+            return None
+        except subprocess.TimeoutExpired:
+            pass
+        if flood.is_set():
+            kill_group(proc.pid)
+            return ExecStatus.OUTPUT_LIMIT
+        if time.monotonic() >= deadline:
+            kill_group(proc.pid)
+            return ExecStatus.TIMEOUT
+
+
+class WorkDirs:
+    """Private per-run directories under one root the harness owns; each removed after its run."""
+
+    def __init__(self, prefix: str = "harness-sbx-") -> None:
+        self.root = Path(tempfile.mkdtemp(prefix=prefix))
+        os.chmod(self.root, 0o711)
+
+    def create(self, files: Mapping[str, str | bytes]) -> Path:
+        """A fresh directory holding `files` (names relative, no '..')."""
+        work = Path(tempfile.mkdtemp(dir=self.root))
+        os.chmod(work, 0o777)
+        for name, content in files.items():
+            path = (work / name).resolve()
+            if work.resolve() not in path.parents:
+                raise ValueError(f"sandbox file name escapes the work dir: {name!r}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            path.write_bytes(data)
+        return work
+
+    @staticmethod
+    def read_back(work: Path, names: Sequence[str], cap: int) -> dict[str, bytes]:
+        """Regular files the run left (symlinks and oversize files are ignored)."""
+        got: dict[str, bytes] = {}
+        for name in names:
+            path = work / name
+            try:
+                st = path.lstat()
+            except OSError:
+                continue
+            if path.is_symlink() or not path.is_file() or st.st_size > cap:
+                continue
+            with open(path, "rb") as fh:
+                got[name] = fh.read(cap)
+        return got
+
+    @staticmethod
+    def remove(work: Path) -> None:
+        """Remove a run's directory, even when the program made parts of it read-only."""
+
+        def fix(func: Callable[..., Any], path: str, _exc: Any) -> None:
+            try:
+                os.chmod(os.path.dirname(path), 0o777)
+                os.chmod(path, 0o777)
+                func(path)
+            except OSError:
+                pass
+
+        shutil.rmtree(work, onerror=fix)
+
+    def close(self) -> None:
+        """Remove the root (and anything a killed run left)."""
+        if self.root.exists():
+            for child in self.root.iterdir():
+                self.remove(child)
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+class ProcessSandbox:
+    """Shared run loop: private dir, wrapped command, limits, output caps, cleanup.
+
+    Subclasses say how argv is wrapped (`_wrap`) and what else to sweep after a run (`_sweep`).
+    """
+
+    kind = "process"
+
+    def __init__(self, max_output_bytes: int = 65536, read_back_cap: int = 64 * 1024 * 1024) -> None:
+        self.max_output_bytes = max_output_bytes
+        self.read_back_cap = read_back_cap
+        self.python, self.prefix = interpreter()
+        self._dirs: WorkDirs | None = WorkDirs()
+        self._lock = threading.Lock()
+        self.runs = 0
+
+    def _wrap(self, argv: Sequence[str], work: Path) -> tuple[list[str], str]:
+        raise NotImplementedError
+
+    def _sweep(self, token: str) -> None:
+        """Kill anything of this run that outlived its process group (nothing, by default)."""
+
+    def _python_argv(self, argv: Sequence[str]) -> list[str]:
+        out: list[str] = []
+        for a in argv:
+            out.extend([self.python, "-I", "-S"] if a == PYTHON else [a])
+        return out
+
+    def run(
+        self,
+        files: Mapping[str, str | bytes],
+        argv: Sequence[str],
+        time_limit_s: float,
+        memory_mb: int,
+        *,
+        stdin: bytes = b"",
+        read_back: Sequence[str] = (),
+    ) -> ExecResult:
+        """Write files to a fresh dir, run argv there under the limits, return and clean up."""
+        if self._dirs is None:
+            raise RuntimeError("sandbox is closed")
+        work = self._dirs.create(files)
+        token = work.name
+        try:
+            cmd, cwd = self._wrap(argv, work)
+            env = {**SAFE_ENV, "HARNESS_SANDBOX_RUN": token}
+            limits = Limits(memory_mb=memory_mb, cpu_s=int(time_limit_s) + 2)
+            launch = Launch(cmd, cwd, env, stdin, time_limit_s, self.max_output_bytes, limits)
+            status, rc, out, err, dur, total = execute(launch)
+            self._sweep(token)
+            got = WorkDirs.read_back(work, read_back, self.read_back_cap) if read_back else {}
+        finally:
+            WorkDirs.remove(work)
+        with self._lock:
+            self.runs += 1
+        return ExecResult(status, rc, out, err, dur, total, got)
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "python": self.python, "max_output_bytes": self.max_output_bytes}
+
+    def close(self) -> None:
+        if self._dirs is not None:
+            self._dirs.close()
+            self._dirs = None
+
+
+def sweep_by_token(token: str) -> int:
+    """SIGKILL every process whose environment carries this run's token (setsid escapes included)."""
+    needle = f"HARNESS_SANDBOX_RUN={token}".encode()
+    killed = 0
+    for _ in range(20):  # repeat: a dying parent's children may still be forking
+        found = 0
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/environ", "rb") as fh:
+                    if needle not in fh.read():
+                        continue
+                os.kill(int(entry.name), signal.SIGKILL)
+                found += 1
+            except (OSError, ValueError):
+                continue
+        killed += found
+        if not found:
+            break
+        time.sleep(0.01)
+    return killed
