@@ -30,8 +30,10 @@ def meta_lookup(data_dir: str | None) -> MetaLookup:
 
         try:
             base = resolve_data_dir(data_dir)
+            if base is None:
+                return None
             bench = get_benchmark(name)
-            if base is None or not (base / bench.data.local).is_file():
+            if not (base / bench.data.local).is_file():
                 return None
             loaded = load_benchmark(bench, base, allow_mismatch=True)
         except HarnessError:

@@ -2,7 +2,8 @@
 
 The script never inserts data as HTML: every item is rendered (escaped) on the server side, and the
 filter only toggles the `hidden` attribute. The filter state lives in the URL fragment
-(`#status=incorrect&bench=math&q=text`) so a filtered view can be linked and tested headlessly.
+(`#status=incorrect&bench=math&q=text`, plus `open=1` to expand what is shown) so a filtered view
+can be linked and tested headlessly.
 """
 
 from __future__ import annotations
@@ -44,12 +45,13 @@ FILTER_JS = """
 (function () {
   var items = Array.prototype.slice.call(document.querySelectorAll('details.item'));
   var fStatus = document.getElementById('f-status'), fBench = document.getElementById('f-bench');
-  var fQ = document.getElementById('f-q'), shown = document.getElementById('shown');
+  var fQ = document.getElementById('f-q'), shown = document.getElementById('shown'), openAll = false;
   function readHash() {
     var p = new URLSearchParams(location.hash.replace(/^#/, ''));
     if (p.has('status')) fStatus.value = p.get('status');
     if (p.has('bench')) fBench.value = p.get('bench');
     if (p.has('q')) fQ.value = p.get('q');
+    openAll = p.get('open') === '1';
   }
   function apply() {
     var st = fStatus.value, bench = fBench.value, q = fQ.value.toLowerCase(), n = 0;
@@ -57,6 +59,7 @@ FILTER_JS = """
       var ok = (!st || el.dataset.status === st) && (!bench || el.dataset.bench === bench) &&
                (!q || el.textContent.toLowerCase().indexOf(q) >= 0);
       el.hidden = !ok; if (ok) n += 1;
+      if (openAll) el.open = ok;
     });
     shown.textContent = n + ' of ' + items.length + ' items shown';
     document.body.dataset.shown = String(n);

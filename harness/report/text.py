@@ -28,13 +28,14 @@ def rich_table(
 
     table = Table(title=title, box=box.SIMPLE_HEAVY, title_justify="left")
     for i, head in enumerate(headers):
-        table.add_column(head, justify="left" if i == 0 else "right", overflow="fold")
+        table.add_column(head, justify="left" if i == 0 else "right", no_wrap=True)
     for row in rows:
         table.add_row(*row)
     buf = io.StringIO()
-    Console(file=buf, width=max(100, 14 * len(headers)), highlight=False, markup=False).print(table)
-    notes = "".join(f"{note}\n" for note in footnotes)
-    return buf.getvalue() + notes
+    # Wide enough never to wrap a cell: the text goes to a pipe or a pager as often as to a terminal.
+    Console(file=buf, width=10_000, highlight=False, markup=False).print(table)
+    text = "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+    return text + "".join(f"{note}\n" for note in footnotes)
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from runfactory import cli, write_run
 
-from harness.report.compare import ComparisonError, CompareConfig, compare_runs
+from harness.report.compare import CompareConfig, ComparisonError, compare_runs
 from harness.report.stats import StatsConfig, mcnemar_exact
 from harness.store.reader import load_run
 
