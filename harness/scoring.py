@@ -92,7 +92,9 @@ def score_records(
 ) -> tuple[list[dict[str, Any]], ScoreSummary]:
     """Extract (unless `answers_only`) and grade every record; one output record per input record."""
     samples = samples_for(records, bench, lookup or {})
-    extractions = [_extract(str(rec["output"]), s, bench, answers_only) for rec, s in zip(records, samples, strict=True)]
+    extractions = [
+        _extract(str(rec["output"]), s, bench, answers_only) for rec, s in zip(records, samples, strict=True)
+    ]
     grades = bench.grade(list(zip(samples, extractions, strict=True)), env)
     scored = [
         _scored(rec, s, ex, g) for rec, s, ex, g in zip(records, samples, extractions, grades, strict=True)

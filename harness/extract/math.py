@@ -93,8 +93,8 @@ def _anchored(text: str) -> Extraction | None:
 
 def _last_number(text: str) -> Extraction | None:
     last = None
-    for last in _NUMBER_RE.finditer(text):
-        pass
+    for match in _NUMBER_RE.finditer(text):
+        last = match
     if last is None:
         return None
     return Extraction(last.group(0).replace("$", ""), "last_number", ExtractStatus.OK, (last.group(0),))

@@ -107,7 +107,7 @@ def fast_leaf_eq(hints: Hints, tol: Tolerances) -> Any:
             return True, "string"
         if mode == "equation":
             raise NeedSympy
-        g_lit = parse_literal(g, thousands=not hints.multi_answer)
+        g_lit = parse_literal(g, thousands=not hints.multi_answer) or parse_literal(strip_units(g), thousands=False)
         if g_lit is not None:
             p_lit = parse_literal(p) or parse_literal(strip_units(p))
             if p_lit is not None:

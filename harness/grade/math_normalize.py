@@ -186,7 +186,7 @@ class Literal:
 
 def _unsigned(body: str, thousands: bool) -> tuple[Fraction, bool] | None:
     """(value, is a decimal) of an unsigned literal, or None when `body` is not one."""
-    if thousands and (_THOUSANDS_RE.match(body) or _THOUSANDS_SPACE_RE.match(body)):
+    if thousands and (_THOUSANDS_RE.match(compact(body)) or _THOUSANDS_SPACE_RE.match(body)):
         body = body.replace(",", "").replace(" ", "")
     if _DEC_RE.match(body):
         return Fraction(body), "." in body

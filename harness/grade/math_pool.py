@@ -9,6 +9,7 @@ async code (through `asyncio.to_thread`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -85,7 +86,7 @@ class WorkerPool:
         self.size, self.timeout_s, self.memory_mb = max(1, workers), timeout_s, memory_mb
         self._workers: list[_Worker] = []
         self._lock = threading.Lock()
-        self.stats = {"jobs": 0, "timeouts": 0, "errors": 0, "restarts": 0}
+        self.stats: dict[str, float] = {"jobs": 0, "timeouts": 0, "errors": 0, "restarts": 0, "max_job_s": 0.0}
 
     def _spawn(self) -> _Worker:
         to_child_r, to_child_w = os.pipe()
@@ -157,6 +158,8 @@ class WorkerPool:
                     w.ready = True
                 elif w.job == job_id:
                     results[job_id] = outcome
+                    took = time.monotonic() - (w.deadline - self.timeout_s)
+                    self.stats["max_job_s"] = max(self.stats["max_job_s"], took)
                     self.stats["errors"] += outcome.kind == "error"
                     w.job = None
             elif w.job is not None and time.monotonic() > w.deadline:
@@ -178,14 +181,10 @@ class WorkerPool:
         """Stop every worker; safe to call twice."""
         with self._lock:
             for w in self._workers:
-                try:
+                with contextlib.suppress(OSError, ValueError):
                     w.inbox.send(None)
-                except (OSError, ValueError):
-                    pass
             for w in self._workers:
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     w.proc.wait(1)
-                except subprocess.TimeoutExpired:
-                    pass
                 self._stop(w)
             self._workers = []

@@ -23,7 +23,7 @@ LeafEq = Callable[[str, str, LeafMode], tuple[bool, str]]
 """(gold leaf, predicted leaf, mode) -> (equal, rule); may raise NeedSympy."""
 
 
-class NeedSympy(Exception):  # noqa: N818 - a signal, not an error
+class NeedSympy(Exception):
     """The parent cannot decide this leaf without symbolic work."""
 
 
@@ -91,7 +91,7 @@ def split_top(s: str, seps: tuple[str, ...]) -> list[str]:
         elif ch in _CLOSE:
             depth = max(depth - 1, 0)
         elif depth == 0:
-            sep = next((x for x in seps if s.startswith(x, i)), None)
+            sep = next((x for x in seps if s.startswith(x, i) and not _continues_command(s, i, x)), None)
             if sep is not None:
                 parts.append(s[start:i])
                 i += len(sep)
@@ -100,6 +100,12 @@ def split_top(s: str, seps: tuple[str, ...]) -> list[str]:
         i += 1
     parts.append(s[start:])
     return [p.strip() for p in parts]
+
+
+def _continues_command(s: str, i: int, sep: str) -> bool:
+    """`\\in` must not split `\\infty`: a command separator followed by a letter is another command."""
+    end = i + len(sep)
+    return sep[-1].isalpha() and sep[0] == "\\" and end < len(s) and s[end].isalpha()
 
 
 def _enclosed(s: str) -> tuple[str, str, str] | None:
@@ -188,11 +194,14 @@ def _single(s: str, depth: int) -> Node:
             return Interval(lo, hi, op == "[" and lo not in _INFINITE, cl == "]" and hi not in _INFINITE)
         if len(parts) >= 2:
             return Collection("tuple", tuple(sub))
-    for rel in ("\\approx", "="):
+    for rel in ("\\approx", "=", "\\in"):
         sides = split_top(s, (rel,))
         if len(sides) >= 2 and all(sides) and not any(x.endswith(("<", ">", "!")) for x in sides[:-1]):
             rhs = parse_structure(sides[-1], depth=depth + 1)
-            return Equation(sides[0], rhs, is_simple_var(sides[0]) or rel == "\\approx")
+            simple = is_simple_var(sides[0]) or rel == "\\approx"
+            if rel == "\\in" and not simple:
+                continue
+            return Equation(sides[0], rhs, simple)
     pm = split_top(s, ("\\pm", "\\mp"))
     if len(pm) == 2:
         a, b = pm

@@ -49,7 +49,8 @@ def _extractor(source: str):
 def _extraction(case: dict, sample: Sample) -> Extraction:
     if case.get("answers_only"):
         output = case["output"]
-        return Extraction(output or None, "answers_only", ExtractStatus.OK if output.strip() else ExtractStatus.NO_ANSWER)
+        status = ExtractStatus.OK if output.strip() else ExtractStatus.NO_ANSWER
+        return Extraction(output or None, "answers_only", status)
     return _extractor(case.get("source", ""))(case["output"], sample)
 
 
@@ -63,7 +64,9 @@ def env():
 @pytest.fixture(scope="module")
 def graded(env):
     """All cases graded in one batch (as the runner does), keyed by (file, line)."""
-    samples = [Sample(c.get("source", "case"), "0", f"{f}:{n}", "", c["gold"], c.get("meta") or {}) for f, n, c in CASES]
+    samples = [
+        Sample(c.get("source", "case"), "0", f"{f}:{n}", "", c["gold"], c.get("meta") or {}) for f, n, c in CASES
+    ]
     pairs = [(s, _extraction(c, s)) for s, (_, _, c) in zip(samples, CASES, strict=True)]
     grades = grade_math(pairs, env)
     return {(f, n): (g, p[1]) for (f, n, _), g, p in zip(CASES, grades, pairs, strict=True)}

@@ -1,0 +1,116 @@
+"""Hostile inputs finish within budget with a status and leave the pool working; threads and asyncio work."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from harness.config import MathGradeConfig
+from harness.extract.latex import last_boxed
+from harness.extract.math import extract_math
+from harness.grade.math_equiv import EquivItem, MathChecker, Verdict
+from harness.grade.math_pool import WorkerPool
+
+BUDGET_S = 2.0
+
+
+@pytest.fixture(scope="module")
+def checker():
+    with MathChecker(MathGradeConfig(workers=2, timeout_s=BUDGET_S)) as mc:
+        yield mc
+
+
+def _pool_still_works(mc: MathChecker) -> None:
+    assert mc.check(r"\sqrt{8}", r"2\sqrt{2}").equal
+    assert not mc.check(r"\sqrt{8}", r"3\sqrt{2}").equal
+
+
+HOSTILE = [
+    ("power_tower", "1", r"10^{10^{10^{10}}}"),
+    ("symbolic_tower", "x^2", r"x^{x^{x^{x^{x^{x}}}}}"),
+    ("nested_braces", "1", "{" * 5000 + "1" + "}" * 5000),
+    ("nested_parens", "1", "(" * 3000 + "1" + ")" * 3000),
+    ("malformed_frac", "1", r"\frac{1}{"),
+    ("malformed_braces", "1", "}}}{{{"),
+    ("malformed_left", "1", r"\left(\right."),
+    ("lone_surrogate", "x", "\ud800x\udfff"),
+    ("huge_factorial", r"\frac{1}{2}", r"(10^{100000})!"),
+    ("long_number", "1", "9" * 5000),
+    ("long_answer", "1", "x+" * 20000 + "1"),
+]
+
+
+@pytest.mark.parametrize(("name", "gold", "answer"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_answer_finishes_with_status(name, gold, answer, checker):
+    start = time.monotonic()
+    result = checker.check(gold, answer)
+    assert time.monotonic() - start < BUDGET_S + 1.0
+    assert result.verdict in (Verdict.NOT_EQUAL, Verdict.TIMEOUT, Verdict.ERROR)
+    _pool_still_works(checker)
+
+
+def test_worker_over_budget_is_killed_and_replaced():
+    pool = WorkerPool("time:sleep", workers=1, timeout_s=0.5, memory_mb=0)
+    try:
+        start = time.monotonic()
+        outcomes = pool.run([(30,), (0.01,), (30,), (0.01,)])
+        assert time.monotonic() - start < 2 * (0.5 + 1.0) + 10  # two kills, plus worker restarts
+        assert [o.kind for o in outcomes] == ["timeout", "ok", "timeout", "ok"]
+        assert pool.stats["restarts"] == 2
+    finally:
+        pool.close()
+
+
+def test_worker_memory_limit_is_an_error_not_a_crash():
+    pool = WorkerPool("builtins:bytearray", workers=1, timeout_s=10, memory_mb=512)
+    try:
+        outcomes = pool.run([(4 * 1024**3,), (16,)])
+        assert outcomes[0].kind == "error" and "memory" in outcomes[0].detail
+        assert outcomes[1].kind == "ok" and outcomes[1].value == bytearray(16)
+    finally:
+        pool.close()
+
+
+def test_one_megabyte_output_is_fast():
+    output = ("Let me think. " * 75_000) + r"So the answer is $\boxed{42}$."
+    assert len(output) > 1_000_000
+    start = time.monotonic()
+    found = extract_math(output)
+    assert time.monotonic() - start < 0.5
+    assert found.answer == "42"
+    unclosed = "\\boxed{x" * 130_000
+    start = time.monotonic()
+    assert extract_math(unclosed).answer is None
+    assert last_boxed(unclosed) is None
+    assert time.monotonic() - start < 2.0
+
+
+def test_deeply_nested_box_is_not_an_answer():
+    assert extract_math("\\boxed{" + "{" * 5000 + "1" + "}" * 5001).status.value == "no_answer"
+
+
+def test_lone_surrogate_output_extracts():
+    assert extract_math("\ud800 so \\boxed{5}").answer == "5"
+
+
+def test_concurrent_threads_get_their_own_answers(checker):
+    pairs = [(f"\\sqrt{{{k * k}}}", str(k)) for k in range(2, 10)] + [(f"\\sqrt{{{k}}}", str(k)) for k in range(2, 10)]
+    expected = [True] * 8 + [False] * 8
+
+    def run(_: int) -> list[bool]:
+        return [r.equal for r in checker.check_many([EquivItem(g, a) for g, a in pairs])]
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(run, range(4)))
+    assert all(o == expected for o in outcomes)
+
+
+def test_async_callers(checker):
+    async def main() -> list[bool]:
+        jobs = [asyncio.to_thread(checker.check, r"\frac{\pi}{2}", a) for a in (r"\pi/2", r"\pi/3", "1.5707963")]
+        return [r.equal for r in await asyncio.gather(*jobs)]
+
+    assert asyncio.run(main()) == [True, False, True]
