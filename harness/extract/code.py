@@ -89,7 +89,7 @@ def sanitize(code: str, entry_point: str, prompt: str = "") -> str:
     body = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom) or id(n) in keep]
     helpers = _prompt_helpers(prompt, seen, set(defs))
     lines = code.splitlines()
-    parts = [ast.get_source_segment(code, n) or "" for n in helpers]
+    parts = [ast.get_source_segment(prompt, n) or "" for n in helpers]
     parts += ["\n".join(lines[_first_line(n) - 1: n.end_lineno or n.lineno]) for n in body]
     return "\n\n".join(p for p in parts if p) + "\n"
 
@@ -124,8 +124,8 @@ def _largest_parsable_prefix(code: str, entry_point: str) -> str | None:
     return None
 
 
-def finish(code: str, entry_point: str, method: str, prompt: str = "") -> Extraction:
-    """Parse and sanitise a candidate program into an Extraction with a status."""
+def finish(code: str, entry_point: str, method: str, prompt: str = "", clean: bool = True) -> Extraction:
+    """Parse (and, unless `clean` is False, sanitise) a candidate program into an Extraction."""
     tree = _parses(code)
     if tree is None:
         fixed = _largest_parsable_prefix(code, entry_point)
@@ -135,7 +135,7 @@ def finish(code: str, entry_point: str, method: str, prompt: str = "") -> Extrac
         tree = ast.parse(code)
     if not _defines(tree, entry_point) and not (prompt and entry_point in prompt):
         return Extraction(code, method, ExtractStatus.NO_ANSWER)
-    return Extraction(sanitize(code, entry_point, prompt), method, ExtractStatus.OK)
+    return Extraction(sanitize(code, entry_point, prompt) if clean else code, method, ExtractStatus.OK)
 
 
 def _chat_program(output: str, entry_point: str) -> str | None:
@@ -163,7 +163,8 @@ def extract_humaneval(output: str, sample: Sample) -> Extraction:
     body = cut_at_stops(output, HUMANEVAL_STOPS)
     if not body.strip():
         return Extraction(None, "completion", ExtractStatus.NO_ANSWER)
-    return finish(prompt + body, entry, "completion", prompt)
+    # Completion style is scored as prompt + completion verbatim, as Chen et al. do.
+    return finish(prompt + body, entry, "completion", prompt, clean=False)
 
 
 def extract_mbpp(output: str, sample: Sample) -> Extraction:

@@ -347,7 +347,7 @@ class ProcessSandbox:
         if self._dirs is None:
             raise RuntimeError("sandbox is closed")
         work = self._dirs.create(files)
-        token = work.name
+        token = f"{self._dirs.root.name}.{work.name}"
         try:
             cmd, cwd = self._wrap(argv, work)
             env = {**SAFE_ENV, "HARNESS_SANDBOX_RUN": token}
@@ -364,6 +364,11 @@ class ProcessSandbox:
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "python": self.python, "max_output_bytes": self.max_output_bytes}
+
+    @property
+    def root(self) -> Path | None:
+        """The directory under which this sandbox's per-run dirs live (None once closed)."""
+        return self._dirs.root if self._dirs is not None else None
 
     def close(self) -> None:
         if self._dirs is not None:

@@ -1,0 +1,6 @@
+# expect: correct
+# why: changing directory does not break an honest solution
+import os
+os.chdir('/')
+def add(a, b):
+    return a + b

@@ -1,0 +1,8 @@
+# expect: timeout|incorrect
+# why: forks without end
+import os
+while True:
+    try:
+        os.fork()
+    except OSError:
+        pass

@@ -1,0 +1,5 @@
+# expect: timeout
+# why: spins forever
+def add(a, b):
+    while True:
+        pass
