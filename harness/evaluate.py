@@ -117,7 +117,7 @@ def plan_bench(
     for s in samples:
         prompt = choice.fn(s, bench.fewshot)
         text = backend.render(prompt)
-        items.append(PreparedItem(s, prompt, prompt_text_hash(text), len(text)))
+        items.append(PreparedItem(s, prompt, prompt_text_hash(text), text))
     hashes = [it.prompt_hash for it in items]
     return BenchPlan(
         job=BenchJob(bench, tuple(items)),

@@ -72,7 +72,8 @@ class PreparedItem:
     sample: Sample
     prompt: Prompt
     prompt_hash: str
-    rendered_chars: int
+    rendered: str
+    """The exact text the model sees (stored with each record)."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def plan_work(
             todo[item.sample.id] = item
     # Longest-first keeps batches of similar length (less padding) and is deterministic, so a
     # resumed run forms the same batches as an uninterrupted one.
-    ordered = sorted(todo.values(), key=lambda it: -it.rendered_chars)
+    ordered = sorted(todo.values(), key=lambda it: -len(it.rendered))
     return regrade, ordered, done
 
 
@@ -217,7 +218,7 @@ def _store_graded(
     t0 = time.perf_counter()
     records = grade_generations(bench, pairs, env, settings.truncation)
     clock.grade_s += time.perf_counter() - t0
-    store.append_records(bench.name, records)
+    store.append_records(bench.name, records, [item.rendered for item, _ in pairs])
     clock.records.extend(records)
 
 

@@ -39,12 +39,15 @@ def record_key(rec: SampleRecord) -> SampleKey:
     return (rec.benchmark, rec.version, rec.item_id, rec.k)
 
 
-def record_to_dict(rec: SampleRecord) -> dict[str, Any]:
-    """A SampleRecord as plain JSON data (extraction and grade nested, enums as strings)."""
+def record_to_dict(rec: SampleRecord, prompt: str | None = None) -> dict[str, Any]:
+    """A SampleRecord as plain JSON data (extraction and grade nested, enums as strings), with the
+    rendered prompt text when given (optional in the format; reports show it per item)."""
     data = asdict(rec)
     data["extraction"]["status"] = str(rec.extraction.status)
     data["extraction"]["candidates"] = list(rec.extraction.candidates)
     data["grade"]["status"] = str(rec.grade.status)
+    if prompt is not None:
+        data["prompt"] = prompt
     return data
 
 
@@ -52,7 +55,7 @@ def record_from_dict(data: dict[str, Any]) -> SampleRecord:
     """Inverse of `record_to_dict`."""
     ex = data["extraction"]
     gr = data["grade"]
-    fields = {k: v for k, v in data.items() if k not in ("extraction", "grade")}
+    fields = {k: v for k, v in data.items() if k not in ("extraction", "grade", "prompt")}
     return SampleRecord(
         **fields,
         extraction=Extraction(

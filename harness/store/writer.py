@@ -78,9 +78,13 @@ class RunStore:
     def generations_path(self, benchmark: str) -> Path:
         return self.root / GENERATIONS_DIR / f"{benchmark}.jsonl"
 
-    def append_records(self, benchmark: str, records: Sequence[SampleRecord]) -> None:
-        """Durably append graded records of one batch."""
-        append_lines(self.records_path(benchmark), (dumps_line(record_to_dict(r)) for r in records))
+    def append_records(
+        self, benchmark: str, records: Sequence[SampleRecord], prompts: Sequence[str | None] | None = None
+    ) -> None:
+        """Durably append graded records of one batch (with their rendered prompts, when given)."""
+        texts = prompts if prompts is not None else [None] * len(records)
+        lines = (dumps_line(record_to_dict(r, p)) for r, p in zip(records, texts, strict=True))
+        append_lines(self.records_path(benchmark), lines)
 
     def append_generations(self, benchmark: str, gens: Sequence[Generation]) -> None:
         """Durably append raw outputs of one batch, before they are graded."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ def make_job(grader: ToyGrader, n_items: int, fmt=toy_format) -> BenchJob:
     items = []
     for s in toy_samples(n_items):
         p = fmt(s, ())
-        items.append(PreparedItem(s, p, hashlib.sha256(p.text.encode()).hexdigest()[:16], len(p.text)))
+        items.append(PreparedItem(s, p, hashlib.sha256(p.text.encode()).hexdigest()[:16], p.text))
     return BenchJob(toy_benchmark(grader), tuple(items))
 
 
@@ -46,6 +47,8 @@ def test_batches_and_records(tmp_path: Path, scripted: ScriptedBackend) -> None:
     assert by_id["0"] == Status.CORRECT and by_id["1"] == Status.INCORRECT
     assert lines(store.records_path("toy")) == 10 and lines(store.generations_path("toy")) == 10
     assert out.grader_versions == ("toy-1",)
+    first = json.loads(store.records_path("toy").read_text().splitlines()[0])
+    assert first["prompt"] == f"Q: {toy_samples(10)[int(first['item_id'])].question}\nA:"
 
 
 def test_rerun_skips_every_stored_key(tmp_path: Path) -> None:
