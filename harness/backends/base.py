@@ -13,10 +13,17 @@ class Backend(Protocol):
     """A model that continues prompts.
 
     `generate` returns, for each prompt, `sampling.n` completions (sample index k = list index).
-    Greedy decoding with n > 1 yields n identical requests' worth of output only if asked; callers
-    decide n. Stop sequences are the union of `prompt.stop` and `sampling.stop`; eos and
-    end-of-turn tokens also stop. `finish_reason` is 'stop' or 'length'.
+    Greedy decoding (temperature 0) generates once and returns that completion n times; sampled
+    decoding draws sample k from a seed derived from (sampling.seed, rendered prompt, k). Stop
+    sequences are the union of `prompt.stop` and `sampling.stop` (cut out of the text, earliest
+    first); eos and end-of-turn tokens also stop. `finish_reason` is 'stop' or 'length'. The
+    assistant prefix is part of the prompt and never part of `Completion.text`.
     """
+
+    def supports_chat(self) -> bool:
+        """Whether chat prompts can be served (a chat template or a chat endpoint exists); when
+        False, callers use a preset's text fallback format instead of chat messages."""
+        ...
 
     def generate(self, prompts: Sequence[Prompt], sampling: SamplingConfig) -> list[list[Completion]]:
         """Generate `sampling.n` completions per prompt."""

@@ -1,0 +1,44 @@
+"""Small pieces every backend shares: stop handling, per-sample seeds, end-of-turn tokens."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from harness.config import SamplingConfig
+from harness.types import Prompt
+
+END_OF_TURN_TOKENS = (
+    "<|im_end|>",  # ChatML (Qwen, many SFT checkpoints)
+    "<|eot_id|>",  # Llama 3
+    "<|endoftext|>",  # GPT-2 / Qwen document end
+    "<|end|>",  # Phi-3
+    "<end_of_turn>",  # Gemma
+    "<|end_of_text|>",  # Llama 3 document end
+    "<｜end▁of▁sentence｜>",  # DeepSeek
+)
+"""Tokens that end an assistant turn; every one present in a vocabulary stops generation, as eos
+does, so a chat model whose eos differs from its end-of-turn token still stops."""
+
+
+def stop_strings(prompt: Prompt, sampling: SamplingConfig) -> tuple[str, ...]:
+    """The union of the prompt format's and the run's stop strings, in order, without duplicates."""
+    return tuple(dict.fromkeys(s for s in (*prompt.stop, *sampling.stop) if s))
+
+
+def cut_at_stop(text: str, stops: Sequence[str]) -> tuple[str, bool]:
+    """`text` cut at the earliest occurrence of any stop string (excluded), and whether one was found."""
+    cut = min((i for i in (text.find(s) for s in stops) if i >= 0), default=-1)
+    return (text[:cut], True) if cut >= 0 else (text, False)
+
+
+def sample_seed(seed: int, rendered: str, k: int) -> int:
+    """A 63-bit seed for sample `k` of one prompt: depends on the run seed, the prompt and k only,
+    so a sample does not change with the batch it happens to be generated in."""
+    digest = hashlib.sha256(f"{seed}\x00{k}\x00{rendered}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def is_greedy(sampling: SamplingConfig) -> bool:
+    """Temperature 0 means greedy decoding: one generation serves all n samples."""
+    return sampling.temperature <= 0.0

@@ -1,0 +1,215 @@
+"""A tiny real checkpoint (BPE tokenizer + 2-layer Llama) built locally, for tests and the README demo.
+
+Nothing is downloaded: the tokenizer is trained on synthetic sentences made here, the model starts
+from seeded random weights and gets a second or so of next-token training so that it answers in
+the corpus's shape (`The answer is \\boxed{7}.`) and ends its turns with `<|im_end|>` (chat) or
+`<|endoftext|>` (raw text). Usage: `python -m harness.tiny DIR [--no-chat] [--seed N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+TINY_VERSION = "2"
+EOS = "<|endoftext|>"
+IM_START = "<|im_start|>"
+IM_END = "<|im_end|>"
+PAD = "<|pad|>"
+SPECIAL_TOKENS = (PAD, EOS, IM_START, IM_END)
+MARKER = "harness-tiny.json"
+
+# ChatML, accepting both plain-string content and OpenAI-style lists of text parts (the form
+# `transformers serve` hands to the template).
+CHATML_TEMPLATE = (
+    "{% for message in messages %}"
+    "{{ '<|im_start|>' + message['role'] + '\\n' }}"
+    "{% if message['content'] is string %}{{ message['content'] }}"
+    "{% else %}{% for part in message['content'] %}{% if part['type'] == 'text' %}{{ part['text'] }}"
+    "{% endif %}{% endfor %}{% endif %}"
+    "{{ '<|im_end|>\\n' }}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+)
+
+_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b}
+_CODE = (
+    "def add(a, b):\n    return a + b\n",
+    "def is_even(n):\n    return n % 2 == 0\n",
+    "def square(x):\n    return x * x\n",
+    "for i in range(3):\n    print(i)\n",
+    "assert add(1, 2) == 3\n",
+    "class Point:\n    def __init__(self, x, y):\n        self.x = x\n",
+)
+_WORDS = ("the", "a", "number", "sum", "of", "two", "apples", "cost", "train", "miles", "each", "total")
+
+
+def _qa(rng: random.Random) -> tuple[str, str]:
+    a, b = rng.randint(0, 20), rng.randint(0, 20)
+    op = rng.choice(list(_OPS))
+    question = rng.choice(("What is {a} {op} {b}?", "Compute {a} {op} {b}.", "Find {a} {op} {b}."))
+    value = _OPS[op](a, b)
+    return question.format(a=a, op=op, b=b), f"{a} {op} {b} = {value}. The answer is \\boxed{{{value}}}."
+
+
+def _sentences(rng: random.Random, count: int) -> list[str]:
+    """Varied local text: arithmetic with boxed answers, Python snippets, and word salad."""
+    out = []
+    for i in range(count):
+        kind = i % 4
+        if kind < 2:
+            q, a = _qa(rng)
+            out.append(f"{q} {a}")
+        elif kind == 2:
+            out.append(rng.choice(_CODE))
+        else:
+            out.append(" ".join(rng.choice(_WORDS) for _ in range(rng.randint(4, 12))) + ".")
+    return out
+
+
+def _train_tokenizer(sentences: list[str], chat: bool) -> Any:
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=600,
+        special_tokens=list(SPECIAL_TOKENS),
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(sentences, trainer=trainer)
+    tok.post_processor = processors.ByteLevel(trim_offsets=False)
+    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
+        tokenizer_object=tok,
+        eos_token=EOS,
+        pad_token=PAD,
+        additional_special_tokens=[IM_START, IM_END],
+        padding_side="left",
+        chat_template=CHATML_TEMPLATE if chat else None,
+        model_max_length=4096,
+    )
+
+
+def _training_texts(rng: random.Random, chat: bool, count: int) -> list[str]:
+    """Short documents that teach the output shape and where turns end."""
+    texts = []
+    for i in range(count):
+        q, a = _qa(rng)
+        if chat and i % 2 == 0:
+            texts.append(f"{IM_START}user\n{q}{IM_END}\n{IM_START}assistant\n{a}{IM_END}\n")
+        else:
+            texts.append(f"Question: {q}\nAnswer: {a}{EOS}")
+    return texts
+
+
+def _train(model: Any, tok: Any, texts: list[str], *, steps: int, seed: int) -> None:
+    """A second of plain next-token training (deterministic on CPU: fixed seed, fixed batches)."""
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    enc = tok(texts, padding=True, add_special_tokens=False, return_tensors="pt")
+    ids, mask = enc["input_ids"], enc["attention_mask"]
+    labels = ids.masked_fill(mask == 0, -100)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    model.train()
+    for _ in range(steps):
+        rows = torch.randint(0, ids.shape[0], (32,), generator=gen)
+        loss = model(input_ids=ids[rows], attention_mask=mask[rows], labels=labels[rows]).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+    model.eval()
+
+
+def _is_built(path: Path, seed: int, chat: bool) -> bool:
+    marker = path / MARKER
+    if not marker.is_file():
+        return False
+    try:
+        meta = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return False
+    wanted = {"version": TINY_VERSION, "seed": seed, "chat": chat}
+    files = ("config.json", "model.safetensors", "tokenizer.json", "generation_config.json")
+    return meta == wanted and all((path / f).is_file() for f in files)
+
+
+def _build_into(out: Path, *, seed: int, chat: bool, train_steps: int) -> None:
+    import torch
+    from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
+
+    rng = random.Random(seed)
+    tok = _train_tokenizer(_sentences(rng, 4000), chat)
+    torch.manual_seed(seed)
+    cfg = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        tie_word_embeddings=True,
+        bos_token_id=None,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+    )
+    model = LlamaForCausalLM(cfg)
+    with torch.random.fork_rng():
+        _train(model, tok, _training_texts(rng, chat, 600), steps=train_steps, seed=seed)
+    # Stop on both the document end and the end of a chat turn, as real chat checkpoints do, so
+    # that `transformers serve` (which reads this file) stops where the harness does. Sampling on,
+    # as in released chat checkpoints: the server only samples when this file says so (it turns
+    # sampling off for temperature 0); top_k=0 keeps its default top-k of 50 out of the way.
+    stop_ids = [tok.eos_token_id, tok.convert_tokens_to_ids(IM_END)]
+    model.generation_config = GenerationConfig(  # type: ignore[no-untyped-call]
+        eos_token_id=stop_ids, pad_token_id=tok.pad_token_id, do_sample=True, temperature=1.0, top_k=0, top_p=1.0
+    )
+    model.save_pretrained(out)
+    tok.save_pretrained(out)
+
+
+def build_tiny_checkpoint(path: str | Path, *, seed: int = 0, chat: bool = True, train_steps: int = 120) -> Path:
+    """Build the tiny checkpoint into `path` (skipped when one with the same settings is there).
+
+    `chat=False` leaves out the chat template (a stand-in for a base model). Building takes a few
+    seconds on CPU; the directory is written next to `path` and renamed into place.
+    """
+    path = Path(path)
+    if _is_built(path, seed, chat):
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tiny-build-", dir=path.parent))
+    try:
+        _build_into(tmp, seed=seed, chat=chat, train_steps=train_steps)
+        (tmp / MARKER).write_text(json.dumps({"version": TINY_VERSION, "seed": seed, "chat": chat}))
+        if path.exists():
+            shutil.rmtree(path)
+        tmp.rename(path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m harness.tiny DIR`: build (or keep) the tiny checkpoint and print its path."""
+    parser = argparse.ArgumentParser(prog="python -m harness.tiny", description=__doc__)
+    parser.add_argument("path")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-chat", action="store_true", help="leave out the chat template (base model)")
+    args = parser.parse_args(argv)
+    print(build_tiny_checkpoint(args.path, seed=args.seed, chat=not args.no_chat))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
