@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.benchmark import Benchmark
 from harness.config import BackendConfig, MathGradeConfig, RunConfig, SamplingConfig, TruncationPolicy
-from harness.errors import ConfigError
+from harness.errors import BackendError, ConfigError
 
 BACKENDS = ("hf", "openai", "vllm")
 DEFAULT_SUITE = "all"
@@ -145,6 +145,22 @@ def resume_command(args: argparse.Namespace) -> str:
     return shlex.join(parts)
 
 
+def check_reachable(base_url: str, timeout_s: float) -> None:
+    """Fail fast, naming the URL, when nothing listens there (any HTTP answer counts as reachable)."""
+    import urllib.error
+    import urllib.request
+
+    url = base_url.rstrip("/") + "/models"
+    try:
+        with urllib.request.urlopen(url, timeout=min(10.0, timeout_s)):
+            return
+    except urllib.error.HTTPError:
+        return  # the server answered; some servers have no /models
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise BackendError(f"cannot reach the server at {base_url} ({reason}); is it running?") from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Plan, then dry-run or evaluate; Ctrl-C keeps finished batches and prints the resume command."""
     from harness.data import load_benchmark
@@ -152,13 +168,15 @@ def run(args: argparse.Namespace) -> int:
     from harness.presets import get_preset
 
     validate_args(args)
+    checkpoint = resolve_checkpoint(args.checkpoint, args.backend)
     benchmarks = select_benchmarks(args)
     preset = get_preset(args.preset)
     config = build_config(args, benchmarks, preset)
-    checkpoint = resolve_checkpoint(args.checkpoint, config.backend.kind)
     loaded = {b.name: load_benchmark(b, config.data_dir, config.allow_data_mismatch) for b in benchmarks}
     from harness.backends import load_backend
 
+    if config.backend.kind == "openai":
+        check_reachable(config.backend.base_url, config.backend.request_timeout_s)
     t0 = time.perf_counter()
     backend = load_backend(config.backend)
     load_s = time.perf_counter() - t0

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import ScriptedBackend, ToyGrader, answer_script, toy_benchmark, toy_format, toy_samples
+from runner_helpers import ScriptedBackend, ToyGrader, answer_script, toy_benchmark, toy_format, toy_samples
 
 from harness.config import SamplingConfig
 from harness.grade.env import GradeEnv
@@ -15,6 +15,11 @@ from harness.runner import BenchJob, PreparedItem, RunSettings, run_benchmark
 from harness.store.resume import load_state
 from harness.store.writer import RunStore
 from harness.types import Status
+
+
+@pytest.fixture
+def scripted() -> ScriptedBackend:
+    return ScriptedBackend(answer_script)
 
 
 def make_job(grader: ToyGrader, n_items: int, fmt=toy_format) -> BenchJob:

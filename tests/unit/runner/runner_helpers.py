@@ -1,12 +1,12 @@
-"""A scripted backend and a toy benchmark for runner tests (the real backends have their own tests)."""
+"""A scripted backend and a toy benchmark for runner tests (the real backends have their own tests).
+
+A plain module (not conftest.py) so its name cannot clash with other conftest modules."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-import pytest
 
 from harness.benchmark import Benchmark, DataSpec
 from harness.config import SamplingConfig
@@ -106,8 +106,3 @@ def answer_script(text: str, k: int) -> tuple[str, str]:
     i = int(text.split()[1])
     finish = "length" if "pad pad" in text else "stop"
     return (f"the answer is {i + 1 if i % 2 == 0 else i}", finish)
-
-
-@pytest.fixture
-def scripted() -> ScriptedBackend:
-    return ScriptedBackend(answer_script)
