@@ -104,13 +104,11 @@ class HFBackend:
         dtype = _torch_dtype(config.dtype, self.device)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(path)
-            model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+            model: Any = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
         except (OSError, ValueError, KeyError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise BackendError(f"cannot load checkpoint {config.model}: {first}") from exc
-        self.model: Any = model
-        self.model.to(self.device)
-        self.model.eval()
+        self.model: Any = model.to(self.device).eval()
         self.stop_ids = stop_token_ids(self.tokenizer, model.generation_config)
         pad = self.tokenizer.pad_token_id
         self.pad_id = int(pad if pad is not None else self.stop_ids[0])
