@@ -95,7 +95,7 @@ def sanitize(code: str, entry_point: str, prompt: str = "") -> str:
 
 
 def _first_line(node: ast.stmt) -> int:
-    decorators = getattr(node, "decorator_list", [])
+    decorators: list[ast.expr] = getattr(node, "decorator_list", [])
     return min([node.lineno, *(d.lineno for d in decorators)])
 
 
@@ -106,9 +106,7 @@ def _prompt_helpers(prompt: str, used: set[str], defined: set[str]) -> list[ast.
         return []
     out: list[ast.stmt] = []
     for node in tree.body:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            out.append(node)
-        elif _bound_names(node) & (used - defined):
+        if isinstance(node, ast.Import | ast.ImportFrom) or _bound_names(node) & (used - defined):
             out.append(node)
     return out
 

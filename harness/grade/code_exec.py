@@ -13,7 +13,7 @@ base_inputs / plus_inputs, atol, oracle ('humaneval' | 'mbpp'), mbpp_task (int o
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import secrets
 import threading
@@ -91,7 +91,7 @@ def run_program(sandbox: Sandbox, job: Mapping[str, Any], time_limit_s: float, m
         ExecResult, str]:
     """Run the driver on one job with a fresh secret; returns the result and the secret."""
     nonce = secrets.token_hex(16)
-    payload = json.dumps({"nonce": nonce, **job}).encode("utf-8")
+    payload = marshal.dumps({"nonce": nonce, **job})
     res = sandbox.run(
         {DRIVER_FILE: _DRIVER_SOURCE()}, [PYTHON, DRIVER_FILE], time_limit_s, memory_mb,
         stdin=payload, read_back=(RESULT_FILE,) if job["mode"] == "io" else (),
@@ -145,7 +145,12 @@ def judge_io(res: ExecResult, nonce: str, meta: Mapping[str, Any], ref: Referenc
     first_bad: int | None = None
     seen = 0
     for line in lines:
-        i, ok, value = parse_result_line(line)
+        try:
+            i, ok, value = parse_result_line(line)
+        except ValueError as exc:
+            return Verdict(Status.INCORRECT, "malformed_results", str(exc))
+        if i != seen or i >= len(inputs):
+            return Verdict(Status.INCORRECT, "malformed_results", f"unexpected input index {i}")
         seen += 1
         match = ok and outputs_match(value, ref.outputs[i], inputs[i], float(meta["atol"]),
                                      meta["oracle"], meta["entry_point"])
@@ -175,7 +180,10 @@ def measure_reference(sandbox: Sandbox, meta: Mapping[str, Any], memory_mb: int)
         return Reference(False, res.duration_s, None, f"reference run failed: {_tail(res)}")
     outs: list[Any] = []
     for line in lines:
-        _, ok, value = parse_result_line(line)
+        try:
+            _, ok, value = parse_result_line(line)
+        except ValueError as exc:
+            return Reference(False, res.duration_s, None, str(exc))
         if not ok:
             return Reference(False, res.duration_s, None, f"reference raised: {value}")
         outs.append(value)
@@ -205,7 +213,10 @@ def references_for(samples: Sequence[Sample], sandbox: Sandbox, config: SandboxC
             todo[s.id] = s
     futures = {i: pool.submit(measure_reference, sandbox, s.meta, config.memory_mb) for i, s in todo.items()}
     for item_id, fut in futures.items():
-        ref = fut.result()
+        try:
+            ref = fut.result()
+        except Exception as exc:  # confined to this item: its candidates grade as 'error'
+            ref = Reference(False, 0.0, None, f"reference measurement failed: {type(exc).__name__}: {exc}"[:300])
         REFERENCES.put(_memo_key(todo[item_id], sandbox, config), ref)
         out[item_id] = ref
     return out
@@ -228,6 +239,15 @@ def grade_one(sandbox: Sandbox, config: SandboxConfig, sample: Sample, extractio
     return judge_io(res, nonce, meta, ref)
 
 
+def _guarded(sandbox: Sandbox, config: SandboxConfig, sample: Sample, extraction: Extraction,
+             ref: Reference) -> Verdict:
+    """grade_one, with a harness-side failure confined to its sample (status error, not a crash)."""
+    try:
+        return grade_one(sandbox, config, sample, extraction, ref)
+    except Exception as exc:  # a grader bug must not lose the batch; it is counted as 'error'
+        return Verdict(Status.ERROR, "grader_exception", f"{type(exc).__name__}: {exc}"[:300])
+
+
 def workers(config: SandboxConfig) -> int:
     """Worker threads: one per core unless configured."""
     return config.workers or os.cpu_count() or 1
@@ -240,5 +260,5 @@ def grade_code(pairs: Sequence[tuple[Sample, Extraction]], env: GradeEnv) -> lis
     sandbox, config = env.sandbox(), env.sandbox_config
     with ThreadPoolExecutor(max_workers=workers(config)) as pool:
         refs = references_for([s for s, _ in pairs], sandbox, config, pool)
-        verdicts = list(pool.map(lambda p: grade_one(sandbox, config, p[0], p[1], refs[p[0].id]), pairs))
+        verdicts = list(pool.map(lambda p: _guarded(sandbox, config, p[0], p[1], refs[p[0].id]), pairs))
     return [Grade(v.status, v.rule, CODE_GRADER_VERSION, v.detail) for v in verdicts]

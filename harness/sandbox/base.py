@@ -8,6 +8,7 @@ interpreter (`python -I -S`: no site-packages, no environment variables, no user
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import shutil
@@ -174,10 +175,8 @@ def _feed(stream: IO[bytes], data: bytes) -> None:
 
 def kill_group(pid: int) -> None:
     """SIGKILL the process group led by pid (the session the sandbox put the command in)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 @dataclass(frozen=True)
@@ -193,8 +192,13 @@ class Launch:
     limits: Limits
 
 
-def execute(launch: Launch) -> tuple[ExecStatus, int | None, bytes, bytes, float, int]:
-    """Start the command in its own session, feed stdin, collect capped output, enforce the clock."""
+def execute(launch: Launch, sweep: Callable[[], object] = lambda: None) -> tuple[
+        ExecStatus, int | None, bytes, bytes, float, int]:
+    """Start the command in its own session, feed stdin, collect capped output, enforce the clock.
+
+    `sweep` runs right after the group kill, before the output pipes are drained: a process that
+    escaped the group still holds them open until it is killed too.
+    """
     out, err = _Tail(launch.max_output_bytes), _Tail(launch.max_output_bytes)
     flood = threading.Event()
     limit = launch.max_output_bytes * FLOOD_FACTOR
@@ -217,11 +221,13 @@ def execute(launch: Launch) -> tuple[ExecStatus, int | None, bytes, bytes, float
         t.start()
     status = _wait(proc, launch.time_limit_s, flood, start)
     kill_group(proc.pid)  # whatever the outcome, nothing of the group survives
+    sweep()
     proc.wait()
     for t in threads:
         t.join(timeout=2.0)
-    for s in (proc.stdout, proc.stderr):
-        s.close()
+    if not any(t.is_alive() for t in threads[1:]):  # closing under a blocked reader would block us
+        for s in (proc.stdout, proc.stderr):
+            s.close()
     duration = time.monotonic() - start
     if status is None:
         rc = proc.returncode
@@ -353,8 +359,7 @@ class ProcessSandbox:
             env = {**SAFE_ENV, "HARNESS_SANDBOX_RUN": token}
             limits = Limits(memory_mb=memory_mb, cpu_s=int(time_limit_s) + 2)
             launch = Launch(cmd, cwd, env, stdin, time_limit_s, self.max_output_bytes, limits)
-            status, rc, out, err, dur, total = execute(launch)
-            self._sweep(token)
+            status, rc, out, err, dur, total = execute(launch, lambda: self._sweep(token))
             got = WorkDirs.read_back(work, read_back, self.read_back_cap) if read_back else {}
         finally:
             WorkDirs.remove(work)

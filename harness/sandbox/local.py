@@ -26,10 +26,10 @@ UNSHARE_VARIANTS: tuple[tuple[str, ...], ...] = (
 def probe_unshare() -> tuple[tuple[str, ...], str]:
     """The strongest `unshare` prefix that runs a trivial program here, and what was tried."""
     python, _ = interpreter()
-    notes = []
+    notes: list[str] = []
     for prefix in UNSHARE_VARIANTS:
         if not prefix:
-            return prefix, "; ".join(notes + ["no namespaces"])
+            return prefix, "; ".join([*notes, "no namespaces"])
         try:
             res = subprocess.run(
                 [*prefix, python, "-I", "-S", "-c", "print('ok')"],

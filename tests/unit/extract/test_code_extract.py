@@ -54,7 +54,8 @@ def test_empty_completion_is_no_answer():
 
 
 def test_mbpp_until_done_and_sanitiser_drops_tests():
-    out = "import re\ndef remove_Occ(s, ch):\n    return s.replace(ch, '')\nassert remove_Occ('a', 'a') == ''\n[DONE]\nnext"
+    out = ("import re\ndef remove_Occ(s, ch):\n    return s.replace(ch, '')\n"
+           "assert remove_Occ('a', 'a') == ''\n[DONE]\nnext")
     ex = extract_mbpp(out, MB)
     assert ex.status == ExtractStatus.OK and ex.method == "until_done"
     assert "assert" not in (ex.answer or "") and "import re" in (ex.answer or "") and "next" not in (ex.answer or "")

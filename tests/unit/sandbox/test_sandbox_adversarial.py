@@ -119,8 +119,11 @@ def test_adversarial_case(case: Path, kind: str, mode: str, sandboxes, listener,
     expect = (_header(text, f"expect-{mode}") or _header(text, "expect") or "").split("|")
     port, hits = listener
     token = f"{case.stem}-{kind}-{mode}-{os.getpid()}"
-    program = (text.replace("{PORT}", str(port)).replace("{OUTSIDE}", str(tmp_path)).replace("{TOKEN}", token)
-               .replace("{DATA_FILE}", str(data_dir / "humaneval" / "test.jsonl")).replace("{REPO_FILE}", str(REPO_FILE)))
+    subs = {"{PORT}": str(port), "{OUTSIDE}": str(tmp_path), "{TOKEN}": token,
+            "{DATA_FILE}": str(data_dir / "humaneval" / "test.jsonl"), "{REPO_FILE}": str(REPO_FILE)}
+    program = text
+    for key, value in subs.items():
+        program = program.replace(key, value)
     sandbox = sandboxes[kind]
     sample = Sample("adversarial", "1", case.stem, "", "", _meta(mode))
     ref = REF_ASSERT if mode == "assert" else REF_IO
