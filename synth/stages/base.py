@@ -1,0 +1,89 @@
+"""Shared plumbing for stages: config hashing, resources, and lazily loaded harness backends."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from synth.errors import CheckpointError
+from synth.records import Record
+from synth.stage import Outcome, Resources, ShardContext
+
+if TYPE_CHECKING:
+    from harness.backends.base import Backend
+    from synth.recipe import Recipe
+
+
+class BaseStage:
+    """Defaults for the `Stage` protocol; subclasses set name, version, Config and `process`."""
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    Config: ClassVar[type]
+    scope: Literal["shard", "global"] = "shard"
+    default_resources: ClassVar[Resources] = Resources(cpus=1.0, gpus=0.0)
+
+    def __init__(self, cfg: Any, recipe: Recipe, resources: Resources | None) -> None:
+        self.cfg = cfg
+        self.recipe = recipe
+        self.resources = resources or self.default_resources
+
+    def config(self) -> Mapping[str, Any]:
+        """The knobs that shape this stage's output (hashed into its folder name)."""
+        return dataclasses.asdict(self.cfg)
+
+    def checkpoints(self) -> list[tuple[str, str]]:
+        """(label, path) of each local checkpoint this stage loads, checked before a run starts."""
+        return []
+
+    def open(self, ctx: ShardContext) -> None:
+        """Load heavy resources in the worker process."""
+
+    def close(self) -> None:
+        """Release what `open` loaded."""
+
+    def process(self, records: Iterator[Record], ctx: ShardContext) -> Iterator[Outcome]:
+        raise NotImplementedError
+
+
+class BackendStage(BaseStage):
+    """A stage that generates through one `harness` backend named by `cfg.model`."""
+
+    _backend: Backend | None = None
+
+    def checkpoints(self) -> list[tuple[str, str]]:
+        bc = self.recipe.model(self.cfg.model, f"stages.{self.name}")
+        return [(self.cfg.model, bc.model)] if bc.kind in ("hf", "vllm") else []
+
+    @property
+    def backend(self) -> Backend:
+        assert self._backend is not None, "open() loads the backend"
+        return self._backend
+
+    def open(self, ctx: ShardContext) -> None:
+        from harness.backends import load_backend  # type: ignore[attr-defined]
+
+        for label, path in self.checkpoints():
+            import os
+
+            if not os.path.exists(path):
+                raise CheckpointError(f"stage {self.name}: checkpoint {label} not found at {path}")
+        self._backend = load_backend(self.recipe.model(self.cfg.model, f"stages.{self.name}"))
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
+
+def batched(items: Sequence[Any] | Iterator[Any], size: int) -> Iterator[list[Any]]:
+    """Consecutive lists of at most `size` items."""
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,96 @@
+"""Question generation by prefix-only prompting: the chat prefix up to an opened user turn, no question.
+
+The question generator (QFT/QPO-tuned in the paper) continues the prefix with a question and ends
+its turn; the stripped continuation becomes the question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from harness.config import SamplingConfig
+from harness.types import ChatMessage, Prompt
+from synth.errors import SynthError
+from synth.records import Dropped, Record
+from synth.stage import Outcome, ShardContext
+from synth.stages.base import BackendStage
+
+_SENTINEL = "\u2063QUESTION\u2063"
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    """Paper settings: temperature 1.0, top-p 0.99, 512 new tokens, one sample per request."""
+
+    model: str
+    num_questions: int
+    """Total over all shards."""
+    system: str
+    """System message in the rendered prefix ('' for none)."""
+    prefix: str
+    """Explicit prefix text (e.g. DeepSeek's 'User: '); '' derives it from the chat template."""
+    stop: tuple[str, ...]
+    temperature: float
+    top_p: float
+    max_tokens: int
+    batch_size: int
+    drop_truncated: bool
+    """Drop questions cut off at max_tokens (they rarely end in a well-formed question)."""
+
+
+def shard_count(total: int, shard: int, shards: int) -> int:
+    """How many of `total` items shard `shard` makes: an even split, the remainder to the first shards."""
+    return total // shards + (1 if shard < total % shards else 0)
+
+
+class Generate(BackendStage):
+    """Writes `num_questions` questions, split evenly across shards."""
+
+    name = "generate"
+    version = "1"
+    Config = GenerateConfig
+    cfg: GenerateConfig
+
+    def prefix(self) -> str:
+        """The text the generator continues: the chat template cut just where user content would start."""
+        if self.cfg.prefix:
+            return self.cfg.prefix
+        messages = ((ChatMessage("system", self.cfg.system),) if self.cfg.system else ()) + (
+            ChatMessage("user", _SENTINEL),
+        )
+        rendered = self.backend.render(Prompt(messages=messages))
+        cut = rendered.find(_SENTINEL)
+        if cut < 0:
+            raise SynthError(
+                f"stage generate: cannot find the user turn in model {self.cfg.model}'s chat template; "
+                "set stages.generate.prefix explicitly"
+            )
+        return rendered[:cut]
+
+    def process(self, records: Iterator[Record], ctx: ShardContext) -> Iterator[Outcome]:
+        for _ in records:  # the first stage has no input
+            pass
+        count = shard_count(self.cfg.num_questions, ctx.shard, ctx.num_shards)
+        prompt = Prompt(text=self.prefix(), stop=self.cfg.stop)
+        made = 0
+        batch_no = 0
+        while made < count:
+            size = min(self.cfg.batch_size, count - made)
+            sampling = SamplingConfig(n=1, temperature=self.cfg.temperature, top_p=self.cfg.top_p,
+                                      max_tokens=self.cfg.max_tokens, seed=ctx.seed("batch", batch_no))
+            outs = self.backend.generate([prompt] * size, sampling)
+            for j, comps in enumerate(outs):
+                comp = comps[0]
+                ctx.stats.n_in += 1
+                ctx.stats.add_tokens(comp.prompt_tokens, comp.completion_tokens)
+                rec = Record.new({"question": comp.text.strip(), "generator": self.cfg.model,
+                                  "slot": f"{ctx.shard}:{made + j}"}, trail=(ctx.step,))
+                if not rec.data["question"]:
+                    yield Dropped(rec, "empty")
+                elif self.cfg.drop_truncated and comp.finish_reason == "length":
+                    yield Dropped(rec, "truncated")
+                else:
+                    yield rec
+            made += size
+            batch_no += 1

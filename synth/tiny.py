@@ -1,0 +1,88 @@
+"""Tiny local checkpoints for `recipes/tiny.yaml`: question generator, judge, solver and reward model.
+
+Built from `harness.tiny` (a 2-layer Llama trained a second on arithmetic chat) so the pipeline
+runs end to end on a CPU in a minute. The judge gets a few extra steps of training on our
+solvability prompt so that it answers Yes for arithmetic questions and No for word salad; the
+reward model is a randomly initialised scalar head on the same tokenizer.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+from synth.prompts import SOLVABILITY
+
+ROLES = ("qgen", "judge", "solver", "reward")
+_SALAD = ("the", "train", "apples", "sum", "blue", "of", "miles", "each", "river", "total")
+
+
+def _judge_texts(rng: random.Random, count: int) -> list[str]:
+    texts = []
+    for i in range(count):
+        if i % 4:
+            a, b = rng.randint(0, 20), rng.randint(0, 20)
+            question, verdict = f"What is {a} {rng.choice('+-*')} {b}?", "Yes"
+        else:
+            question, verdict = " ".join(rng.choice(_SALAD) for _ in range(rng.randint(3, 9))), "No"
+        prompt = SOLVABILITY["scalequest"].format(question=question)
+        texts.append(f"<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n{verdict}<|im_end|>\n")
+    return texts
+
+
+def _imprint(path: Path, texts: list[str], steps: int, seed: int) -> None:
+    """A few deterministic next-token steps on `texts`, saved in place."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path)
+    gen = torch.Generator().manual_seed(seed)
+    enc = tok(texts, padding=True, add_special_tokens=False, return_tensors="pt")
+    ids, mask = enc["input_ids"], enc["attention_mask"]
+    labels = ids.masked_fill(mask == 0, -100)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    model.train()
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        for _ in range(steps):
+            rows = torch.randint(0, ids.shape[0], (16,), generator=gen)
+            model(input_ids=ids[rows], attention_mask=mask[rows], labels=labels[rows]).loss.backward()
+            opt.step()
+            opt.zero_grad()
+    model.train(False)
+    model.save_pretrained(path)
+
+
+def _reward_model(solver: Path, out: Path, seed: int) -> None:
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForSequenceClassification
+
+    tok = AutoTokenizer.from_pretrained(solver)
+    torch.manual_seed(seed)
+    cfg: Any = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                      num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=4096,
+                      pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id)
+    cfg.num_labels = 1
+    model: Any = LlamaForSequenceClassification(cfg)  # type: ignore[no-untyped-call]
+    model.save_pretrained(out)
+    tok.save_pretrained(out)
+
+
+def build_tiny_models(root: str | Path, seed: int = 0) -> dict[str, Path]:
+    """Build (or keep) the four tiny checkpoints under `root`; returns role -> path."""
+    from harness.tiny import build_tiny_checkpoint
+
+    root = Path(root)
+    paths = {role: root / role for role in ROLES}
+    build_tiny_checkpoint(paths["qgen"], seed=seed)
+    build_tiny_checkpoint(paths["solver"], seed=seed + 2)
+    judge_done = paths["judge"] / "synth-judge.done"
+    if not judge_done.exists():
+        build_tiny_checkpoint(paths["judge"], seed=seed + 1)
+        _imprint(paths["judge"], _judge_texts(random.Random(seed), 200), steps=60, seed=seed)
+        judge_done.write_text("1\n")
+    if not (paths["reward"] / "config.json").exists():
+        _reward_model(paths["solver"], paths["reward"], seed)
+    return paths
