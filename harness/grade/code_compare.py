@@ -4,7 +4,8 @@ Outputs travel out of the sandbox as tagged JSON (see `_code_driver._enc`) and a
 outside the program's reach, so a value whose `__eq__` always answers True cannot pass: unknown
 types decode to an opaque marker equal only to itself. Then, as evalplus does: exact equality; a
 few task-specific oracles; and for float outputs `numpy.allclose(rtol=1e-7, atol)` with atol
-forced to 1e-6 where the task gives none.
+forced to 1e-6 where the task gives none. Outputs whose encoding exceeds 64 KiB arrive as a
+sha256 digest and compare exactly (no tolerance).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 MBPP_SET_EQ = frozenset(
@@ -21,6 +23,13 @@ MBPP_SET_EQ = frozenset(
 """MBPP+ tasks whose list output is compared as a set (evalplus MBPP_OUTPUT_SET_EQ_TASKS)."""
 MBPP_NOT_NONE = frozenset({"check_str", "text_match_three", "text_starta_endb"})
 """MBPP+ tasks whose reference output only says whether a result is not None."""
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A huge output, carried as the sha256 of its encoding; equal only to the same digest."""
+
+    sha256: str
 
 
 class Opaque:
@@ -49,6 +58,8 @@ def _hook(obj: dict[str, Any]) -> Any:
         return bytes.fromhex(v)
     if tag == "x":
         return int(v, 16)
+    if tag == "h":
+        return Digest(str(v))
     return Opaque(str(v))
 
 

@@ -9,6 +9,7 @@ interpreter (`python -I -S`: no site-packages, no environment variables, no user
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import resource
 import shutil
@@ -95,10 +96,53 @@ class Limits:
     """Processes allowed on top of those the user already runs (RLIMIT_NPROC is per user)."""
 
 
+SANDBOX_UID = 65534
+"""When the harness runs as root, sandboxed programs run as this uid (nobody): no write access to
+the harness's files, no signals to its processes, and RLIMIT_NPROC applies (it never does to root)."""
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The interpreter sandboxed programs run with, its prefix, and the uid they run as (None: ours)."""
+
+    python: str
+    prefix: str
+    uid: int | None
+    note: str
+
+
+def _try_python(python: str, uid: int | None) -> str | None:
+    """The interpreter's sys.prefix if it runs (as uid) with -I -S, else None."""
+    extra: dict[str, Any] = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
+    try:
+        res = subprocess.run([python, "-I", "-S", "-c", "import sys, marshal; print(sys.prefix)"],
+                             capture_output=True, timeout=20, env=SAFE_ENV, cwd="/", **extra)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return res.stdout.decode().strip() if res.returncode == 0 else None
+
+
+@functools.cache
+def runtime() -> Runtime:
+    """Pick the sandbox interpreter: the harness's own base interpreter, run as nobody when we are
+    root and nobody can run it, else a system python3 nobody can run, else ours as ourselves."""
+    base = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+    if os.geteuid() != 0:
+        return Runtime(base, os.path.realpath(sys.base_prefix), None, "runs as the harness user")
+    candidates = [base] + [p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if os.path.exists(p)]
+    for python in candidates:
+        prefix = _try_python(os.path.realpath(python), SANDBOX_UID)
+        if prefix:
+            return Runtime(os.path.realpath(python), os.path.realpath(prefix), SANDBOX_UID,
+                           f"runs as uid {SANDBOX_UID}")
+    return Runtime(base, os.path.realpath(sys.base_prefix), None,
+                   f"runs as root: no interpreter is usable by uid {SANDBOX_UID} (RLIMIT_NPROC cannot bind root)")
+
+
 def interpreter() -> tuple[str, str]:
-    """The real (non-venv) interpreter and its prefix: the sandbox runs stdlib-only Python."""
-    exe = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
-    return exe, os.path.realpath(sys.base_prefix)
+    """The sandbox interpreter and its prefix (stdlib-only Python)."""
+    rt = runtime()
+    return rt.python, rt.prefix
 
 
 def count_user_processes(uid: int) -> int:
@@ -114,9 +158,9 @@ def count_user_processes(uid: int) -> int:
     return n
 
 
-def make_preexec(limits: Limits) -> Callable[[], None]:
+def make_preexec(limits: Limits, uid: int | None = None) -> Callable[[], None]:
     """A child-side hook setting rlimits (called after fork, before exec; only C-level calls)."""
-    nproc = count_user_processes(os.getuid()) + limits.extra_procs
+    nproc = count_user_processes(os.getuid() if uid is None else uid) + limits.extra_procs
     mem = limits.memory_mb * 1024 * 1024
     settings = [
         (resource.RLIMIT_AS, mem),
@@ -190,6 +234,7 @@ class Launch:
     time_limit_s: float
     max_output_bytes: int
     limits: Limits
+    uid: int | None = None
 
 
 def execute(launch: Launch, sweep: Callable[[], object] = lambda: None) -> tuple[
@@ -203,11 +248,14 @@ def execute(launch: Launch, sweep: Callable[[], object] = lambda: None) -> tuple
     flood = threading.Event()
     limit = launch.max_output_bytes * FLOOD_FACTOR
     start = time.monotonic()
+    who: dict[str, Any] = {}
+    if launch.uid is not None:
+        who = {"user": launch.uid, "group": launch.uid, "extra_groups": []}
     try:
         proc = subprocess.Popen(
             list(launch.cmd), cwd=launch.cwd, env=dict(launch.env), stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-            close_fds=True, preexec_fn=make_preexec(launch.limits),
+            close_fds=True, preexec_fn=make_preexec(launch.limits, launch.uid), **who,
         )
     except OSError as exc:
         return ExecStatus.SANDBOX_ERROR, None, b"", str(exc).encode(), 0.0, 0
@@ -322,7 +370,8 @@ class ProcessSandbox:
     def __init__(self, max_output_bytes: int = 65536, read_back_cap: int = 64 * 1024 * 1024) -> None:
         self.max_output_bytes = max_output_bytes
         self.read_back_cap = read_back_cap
-        self.python, self.prefix = interpreter()
+        rt = runtime()
+        self.python, self.prefix, self.uid, self.runtime_note = rt.python, rt.prefix, rt.uid, rt.note
         self._dirs: WorkDirs | None = WorkDirs()
         self._lock = threading.Lock()
         self.runs = 0
@@ -358,7 +407,7 @@ class ProcessSandbox:
             cmd, cwd = self._wrap(argv, work)
             env = {**SAFE_ENV, "HARNESS_SANDBOX_RUN": token}
             limits = Limits(memory_mb=memory_mb, cpu_s=int(time_limit_s) + 2)
-            launch = Launch(cmd, cwd, env, stdin, time_limit_s, self.max_output_bytes, limits)
+            launch = Launch(cmd, cwd, env, stdin, time_limit_s, self.max_output_bytes, limits, self.uid)
             status, rc, out, err, dur, total = execute(launch, lambda: self._sweep(token))
             got = WorkDirs.read_back(work, read_back, self.read_back_cap) if read_back else {}
         finally:
@@ -368,7 +417,8 @@ class ProcessSandbox:
         return ExecResult(status, rc, out, err, dur, total, got)
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, "python": self.python, "max_output_bytes": self.max_output_bytes}
+        return {"kind": self.kind, "python": self.python, "identity": self.runtime_note,
+                "max_output_bytes": self.max_output_bytes}
 
     @property
     def root(self) -> Path | None:

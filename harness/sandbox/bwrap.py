@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.sandbox.base import SAFE_ENV, ProcessSandbox, interpreter
+from harness.sandbox.base import SAFE_ENV, ProcessSandbox, runtime
 
 INSIDE = "/sandbox"
 TMP_BYTES = 64 * 1024 * 1024
@@ -43,8 +43,10 @@ def base_args(namespaces: Sequence[str], prefix: str) -> list[str]:
     site = os.path.join(prefix, "lib", f"python{_pyver()}", "site-packages")
     args = [
         "bwrap", *namespaces, "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-        *_system_binds(), "--ro-bind", prefix, prefix,
+        *_system_binds(),
     ]
+    if not prefix.startswith("/usr/"):
+        args += ["--ro-bind", prefix, prefix]
     if os.path.isdir(site):
         args += ["--tmpfs", site]
     args += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
@@ -63,12 +65,14 @@ def probe_bwrap() -> tuple[tuple[str, ...] | None, str]:
     exe = shutil.which("bwrap")
     if exe is None:
         return None, "bwrap not installed (Debian/Ubuntu: apt-get install -y bubblewrap)"
-    python, prefix = interpreter()
+    rt = runtime()
+    python, prefix = rt.python, rt.prefix
+    who: dict[str, Any] = {"user": rt.uid, "group": rt.uid, "extra_groups": []} if rt.uid is not None else {}
     notes = []
     for ns in NAMESPACES:
         cmd = [*base_args(ns, prefix), "--remount-ro", "/", "--", python, "-I", "-S", "-c", "print('ok')"]
         try:
-            res = subprocess.run(cmd, capture_output=True, timeout=20, env=SAFE_ENV)
+            res = subprocess.run(cmd, capture_output=True, timeout=20, env=SAFE_ENV, cwd="/", **who)
         except (OSError, subprocess.TimeoutExpired) as exc:
             notes.append(f"{' '.join(ns)}: {exc}")
             continue

@@ -14,18 +14,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.sandbox.base import SAFE_ENV, ProcessSandbox, interpreter, sweep_by_token
+from harness.sandbox.base import SAFE_ENV, ProcessSandbox, runtime, sweep_by_token
 
+_PID_NET = ("--net", "--pid", "--fork", "--kill-child", "--mount-proc")
 UNSHARE_VARIANTS: tuple[tuple[str, ...], ...] = (
-    ("unshare", "--net", "--pid", "--fork", "--kill-child", "--mount-proc"),
+    ("unshare", *_PID_NET),
+    ("unshare", "--user", "--map-root-user", *_PID_NET),  # unprivileged: inside a user namespace
     ("unshare", "--net"),
+    ("unshare", "--user", "--map-root-user", "--net"),
     (),
 )
 
 
 def probe_unshare() -> tuple[tuple[str, ...], str]:
     """The strongest `unshare` prefix that runs a trivial program here, and what was tried."""
-    python, _ = interpreter()
+    rt = runtime()
+    python = rt.python
+    who: dict[str, Any] = {"user": rt.uid, "group": rt.uid, "extra_groups": []} if rt.uid is not None else {}
     notes: list[str] = []
     for prefix in UNSHARE_VARIANTS:
         if not prefix:
@@ -33,7 +38,7 @@ def probe_unshare() -> tuple[tuple[str, ...], str]:
         try:
             res = subprocess.run(
                 [*prefix, python, "-I", "-S", "-c", "print('ok')"],
-                capture_output=True, timeout=10, env=SAFE_ENV,
+                capture_output=True, timeout=10, env=SAFE_ENV, cwd="/", **who,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             notes.append(f"{' '.join(prefix)}: {exc}")

@@ -132,7 +132,7 @@ def test_adversarial_case(case: Path, kind: str, mode: str, sandboxes, listener,
     assert _no_leftovers(sandbox.root) == [], f"{case.stem} left processes running"
     assert list(sandbox.root.iterdir()) == [], f"{case.stem} left files in the sandbox root"
     assert not (tmp_path / "escaped.txt").exists()
-    assert not Path(f"/tmp/harness-escape-{token}.txt").exists() or kind == "local"
+    assert not Path("/escaped.txt").exists() and not Path("/usr/escaped.txt").exists()
     assert hits == [], f"{case.stem} reached the listener on 127.0.0.1"
     # the harness keeps working after every case
     ok = grade_one(sandbox, CONFIG, sample, Extraction("def add(a, b):\n    return a + b\n", "raw",
