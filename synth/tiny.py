@@ -26,7 +26,7 @@ def _judge_texts(rng: random.Random, count: int) -> list[str]:
             question, verdict = f"What is {a} {rng.choice('+-*')} {b}?", "Yes"
         else:
             question, verdict = " ".join(rng.choice(_SALAD) for _ in range(rng.randint(3, 9))), "No"
-        prompt = SOLVABILITY["scalequest"].format(question=question)
+        prompt = SOLVABILITY["short"].format(question=question)
         texts.append(f"<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n{verdict}<|im_end|>\n")
     return texts
 
@@ -81,7 +81,7 @@ def build_tiny_models(root: str | Path, seed: int = 0) -> dict[str, Path]:
     judge_done = paths["judge"] / "synth-judge.done"
     if not judge_done.exists():
         build_tiny_checkpoint(paths["judge"], seed=seed + 1)
-        _imprint(paths["judge"], _judge_texts(random.Random(seed), 200), steps=60, seed=seed)
+        _imprint(paths["judge"], _judge_texts(random.Random(seed), 200), steps=40, seed=seed)
         judge_done.write_text("1\n")
     if not (paths["reward"] / "config.json").exists():
         _reward_model(paths["solver"], paths["reward"], seed)

@@ -21,7 +21,7 @@ def q(text: str, slot: int = 0) -> Record:
     return Record.new({"question": text, "slot": slot})
 
 
-@pytest.mark.parametrize("case", [json.loads(line) for line in CASES.read_text().splitlines()], ids=lambda c: c["text"][:30])
+@pytest.mark.parametrize("case", [json.loads(x) for x in CASES.read_text().splitlines()], ids=lambda c: c["text"][:20])
 def test_language_filter_cases(case: dict[str, object]) -> None:
     verdict = language_verdict(str(case["text"]), LANG)
     assert (verdict is None) == case["keep"]
@@ -89,7 +89,8 @@ def test_majority_and_target_sampling() -> None:
     assert majority_answer(exts) == "4"
     assert majority_answer([Extraction(None, "none", ExtractStatus.NO_ANSWER)]) is None
     assert [bucket_of(r) for r in (0.0, 0.34, 0.5, 0.9, 1.0)] == ["easy", "medium", "medium", "hard", "hard"]
-    recs = [Record.new({"question": f"q{i}", "fail_rate": rate}) for i, rate in enumerate([0.0] * 8 + [0.5] * 4 + [1.0] * 2)]
+    rates = [0.0] * 8 + [0.5] * 4 + [1.0] * 2
+    recs = [Record.new({"question": f"q{i}", "fail_rate": rate}) for i, rate in enumerate(rates)]
     out = list(sample_to_target(recs, {"easy": 0.5, "medium": 0.25, "hard": 0.25}, seed=1))
     kept = [o for o in out if isinstance(o, Record)]
     assert sorted(bucket_of(float(r.data["fail_rate"])) for r in kept) == ["easy"] * 4 + ["hard"] * 2 + ["medium"] * 2

@@ -22,8 +22,8 @@ from synth.records import Record, content_id
 REPO = Path(__file__).resolve().parents[3]
 TINY = REPO / "recipes" / "tiny.yaml"
 QUESTIONS = [
-    "What is 3 + 4?", "Combien font trois plus quatre ?", "What is 3 + 4?", "A shop sells 12 pens. How many pens are in 3 shops?",
-    "What is 7 * 8?", "Quel est le résultat de 9 - 2 ?",
+    "What is 3 + 4?", "Combien font trois plus quatre ?", "What is 3 + 4?",
+    "A shop sells 12 pens. How many pens are in 3 shops?", "What is 7 * 8?", "Quel est le résultat de 9 - 2 ?",
 ]
 
 
@@ -68,7 +68,7 @@ def test_a_config_change_moves_that_stage_and_later_ones_only(tmp_path: Path) ->
 
 
 def test_missing_recipe_key_is_one_line(tmp_path: Path) -> None:
-    with pytest.raises(RecipeError, match="stages.respond is missing key 'top_p'"):
+    with pytest.raises(RecipeError, match=r"stages\.respond is missing key 'top_p'"):
         load_recipe(recipe_copy(tmp_path, drop=("respond", "top_p")))
     with pytest.raises(RecipeError, match="unknown key 'tempratur'"):
         load_recipe(recipe_copy(tmp_path, {"respond": {"tempratur": 1.0}}))
