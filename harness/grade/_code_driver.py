@@ -51,29 +51,50 @@ class _Sink(io.TextIOBase):
         return ""
 
 
+_FLAT = (type(None), bool, float, str)
+_BIG = 1 << 8000  # ints beyond this travel as hex: decimal conversion is capped (and slow)
+
+
+def _flat(x: Any) -> bool:
+    t = type(x)
+    return t in _FLAT or (t is int and -_BIG < x < _BIG)
+
+
 def _enc(v: Any, depth: int = 0) -> Any:
-    """Tagged JSON for a return value: tuples, sets, dicts and other types survive the trip."""
+    """Tagged JSON for a return value: tuples, sets, dicts, complex and big ints survive the trip.
+
+    Subclasses of builtin types are encoded by their builtin content, read through the base
+    type's own methods, so an overridden __eq__, __iter__ or __str__ cannot fake a value; any
+    other type becomes an opaque marker that equals nothing. Dict items and set members are
+    sorted so equal values always encode (and digest) the same.
+    """
     if depth > 200:
         raise ValueError("output nested too deeply")
     t = type(v)
-    if t is int and v.bit_length() > 8000:  # beyond the decimal-conversion cap; hex has none
-        return {"x": format(v, "x")}
-    if v is None or t in (bool, int, float, str):
+    if t in _FLAT:
         return v
     d = depth + 1
-    if t is list:
-        return [_enc(x, d) for x in v]
-    if t is tuple:
-        return {"t": [_enc(x, d) for x in v]}
-    if t in (set, frozenset):
-        items = sorted((_enc(x, d) for x in v), key=repr)
-        return {"s" if t is set else "f": items}
-    if t is dict:
-        return {"d": [[_enc(k, d), _enc(x, d)] for k, x in v.items()]}
-    if t is complex:
+    if isinstance(v, int) and not isinstance(v, bool):
+        n = int.__int__(v)
+        return n if -_BIG < n < _BIG else {"x": format(n, "x")}
+    if isinstance(v, float):
+        return float.__float__(v)
+    if isinstance(v, str):
+        return str.__str__(v)
+    if isinstance(v, list | tuple):
+        items = list(list.__iter__(v) if isinstance(v, list) else tuple.__iter__(v))
+        enc = items if all(_flat(x) for x in items) else [_enc(x, d) for x in items]
+        return enc if isinstance(v, list) else {"t": enc}
+    if isinstance(v, set | frozenset):
+        members = set.__iter__(v) if isinstance(v, set) else frozenset.__iter__(v)
+        return {"s" if isinstance(v, set) else "f": sorted((_enc(x, d) for x in members), key=repr)}
+    if isinstance(v, dict):
+        pairs = [[_enc(k, d), _enc(x, d)] for k, x in dict.items(v)]
+        return {"d": sorted(pairs, key=lambda p: repr(p[0]))}
+    if isinstance(v, complex):
         return {"c": [v.real, v.imag]}
-    if t is bytes:
-        return {"b": v.hex()}
+    if isinstance(v, bytes):
+        return {"b": bytes.hex(v)}
     return {"o": t.__name__}
 
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from harness.grade.env import GradeEnv
 
 CODE_GRADER_VERSION = "code-exec/1"
-REFERENCE_LIMIT_S = 120.0
+REFERENCE_LIMIT_S = 600.0
 """Wall-clock cap for measuring a reference solution (only a broken reference ever reaches it)."""
 DRIVER_FILE = "driver.py"
 RESULT_FILE = "result.jsonl"

@@ -45,7 +45,7 @@ def base_args(namespaces: Sequence[str], prefix: str) -> list[str]:
         "bwrap", *namespaces, "--die-with-parent", "--new-session", "--cap-drop", "ALL",
         *_system_binds(),
     ]
-    if not prefix.startswith("/usr/"):
+    if prefix != "/usr" and not prefix.startswith("/usr/"):
         args += ["--ro-bind", prefix, prefix]
     if os.path.isdir(site):
         args += ["--tmpfs", site]

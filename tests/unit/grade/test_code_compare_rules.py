@@ -59,3 +59,10 @@ def test_find_zero_uses_the_polynomial():
 
 def test_decode_rejects_nothing_silently():
     assert decode(json.dumps({"o": "generator"})).type_name == "generator"
+
+
+def test_builtin_subclasses_travel_as_their_content():
+    got = _roundtrip("__import__('collections').Counter('aab')")
+    assert got == {"a": 2, "b": 1} and type(got) is dict
+    forged = _roundtrip("type('L', (list,), {'__iter__': lambda s: iter([5]), '__eq__': lambda s, o: True})([1, 2])")
+    assert forged == [1, 2]

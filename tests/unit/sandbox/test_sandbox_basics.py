@@ -22,7 +22,8 @@ def sandbox(request):
 
 
 def test_files_stdin_and_read_back(sandbox):
-    prog = "import sys\ndata = sys.stdin.read()\nopen('out.txt', 'w').write(data.upper())\nprint(open('in.txt').read())\n"
+    prog = ("import sys\ndata = sys.stdin.read()\nopen('out.txt', 'w').write(data.upper())\n"
+            "print(open('in.txt').read())\n")
     res = sandbox.run({"p.py": prog, "in.txt": "hello"}, [PYTHON, "p.py"], 5, 256, stdin=b"abc",
                       read_back=("out.txt", "missing.txt"))
     assert res.status == ExecStatus.OK and res.exit_code == 0
