@@ -12,6 +12,7 @@ import contextlib
 import functools
 import os
 import resource
+import select
 import shutil
 import signal
 import subprocess
@@ -197,12 +198,13 @@ class _Tail:
         return bytes(self.buf[-self.cap :]) if self.cap else b""
 
 
-def _pump(stream: IO[bytes], tail: _Tail, flood: threading.Event, limit: int) -> None:
+def _pump(stream: IO[bytes], tail: _Tail, flood: threading.Event, limit: int, pid: int) -> None:
     try:
         while chunk := stream.read1(65536):  # type: ignore[attr-defined]
             tail.feed(chunk)
             if tail.total > limit:
                 flood.set()
+                kill_group(pid)  # wakes the waiter at once
                 return
     except (OSError, ValueError):
         return
@@ -262,8 +264,8 @@ def execute(launch: Launch, sweep: Callable[[], object] = lambda: None) -> tuple
     assert proc.stdin and proc.stdout and proc.stderr
     threads = [
         threading.Thread(target=_feed, args=(proc.stdin, launch.stdin), daemon=True),
-        threading.Thread(target=_pump, args=(proc.stdout, out, flood, limit), daemon=True),
-        threading.Thread(target=_pump, args=(proc.stderr, err, flood, limit), daemon=True),
+        threading.Thread(target=_pump, args=(proc.stdout, out, flood, limit, proc.pid), daemon=True),
+        threading.Thread(target=_pump, args=(proc.stderr, err, flood, limit, proc.pid), daemon=True),
     ]
     for t in threads:
         t.start()
@@ -284,21 +286,28 @@ def execute(launch: Launch, sweep: Callable[[], object] = lambda: None) -> tuple
 
 
 def _wait(proc: subprocess.Popen[bytes], limit_s: float, flood: threading.Event, start: float) -> ExecStatus | None:
-    """Wait for exit; None when it exited by itself, else why we killed it."""
+    """Wait for exit (woken by a pidfd, not polling); None when it exited by itself, else why we killed it."""
     deadline = start + limit_s
-    while True:
-        step = min(0.05, max(0.0, deadline - time.monotonic()))
-        try:
-            proc.wait(timeout=step)
-            return None
-        except subprocess.TimeoutExpired:
-            pass
-        if flood.is_set():
+    try:
+        pidfd: int | None = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # kernels before 5.3: poll instead
+        pidfd = None
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining > 0:
+                if pidfd is not None:
+                    select.select([pidfd], [], [], remaining)
+                try:
+                    proc.wait(timeout=0 if pidfd is not None else min(0.01, remaining))
+                    return ExecStatus.OUTPUT_LIMIT if flood.is_set() else None
+                except subprocess.TimeoutExpired:
+                    continue
             kill_group(proc.pid)
-            return ExecStatus.OUTPUT_LIMIT
-        if time.monotonic() >= deadline:
-            kill_group(proc.pid)
-            return ExecStatus.TIMEOUT
+            return ExecStatus.OUTPUT_LIMIT if flood.is_set() else ExecStatus.TIMEOUT
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
 
 
 class WorkDirs:
