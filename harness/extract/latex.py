@@ -8,6 +8,7 @@ _BOX_RE = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])")
 # The unbraced form `\boxed 2` (MATH train has two): one token up to a space, `$` or the end.
 _UNBRACED_RE = re.compile(r"\s*([^\s${}]+)")
 MAX_BRACE_DEPTH = 200
+_BRACE_RE = re.compile(r"\\[{}]|[{}]")  # an escaped brace is one token, and not structure
 
 
 def _brace_matches(text: str) -> dict[int, int]:
@@ -19,21 +20,16 @@ def _brace_matches(text: str) -> dict[int, int]:
     """
     matches: dict[int, int] = {}
     stack: list[list[int]] = []  # [open index, deepest nesting seen inside, relative to this brace]
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == "\\" and i + 1 < n and text[i + 1] in "{}":
-            i += 2
-            continue
-        if ch == "{":
+    for m in _BRACE_RE.finditer(text):  # only braces are visited: linear in their number
+        tok, i = m.group(), m.start()
+        if tok == "{":
             stack.append([i, 1])
-        elif ch == "}" and stack:
+        elif tok == "}" and stack:
             start, inner = stack.pop()
             if inner <= MAX_BRACE_DEPTH:
                 matches[start] = i + 1
             if stack:
                 stack[-1][1] = max(stack[-1][1], inner + 1)
-        i += 1
     return matches
 
 
@@ -46,11 +42,14 @@ def find_boxed_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, content) of every boxed answer, in order; `end` is just past the box."""
     found: list[tuple[int, int, str]] = []
     matches: dict[int, int] | None = None
+    last_close = text.rfind("}")  # a brace opened after the last `}` never closes: skip the brace scan
     for m in _BOX_RE.finditer(text):
         j = m.end()
         while j < len(text) and text[j] == " ":
             j += 1
         if j < len(text) and text[j] == "{":
+            if j > last_close:
+                continue
             if matches is None:
                 matches = _brace_matches(text)
             end = matches.get(j)

@@ -33,6 +33,13 @@ _PHRASE_RE = re.compile(
 _HASHES_RE = re.compile(r"####\s*")
 _NUMBER_RE = re.compile(r"-?\$?\d[\d,]*(?:\.\d+)?|-?\.\d+")
 _SENTENCE_END_RE = re.compile(r"\n|\.(?=\s|$)")
+# Minerva's closing sentence, with the optional "Final Answer:" lead-in that belongs to it.
+_MINERVA_RE = re.compile(
+    r"(?:final\s+answer\s*:\s*)?the\s+final\s+answer\s+is\s*(?P<ans>.*?)\s*i\s+hope\s+it\s+is\s+correct", re.I | re.S
+)
+# A comma that ends the answer and starts prose: `72, in total, so ...` (but not `1, 2, and 3`).
+_PROSE_COMMA_RE = re.compile(r",\s+(?!(?:and|or)\b)[A-Za-z]{2,}\b")
+_MARKDOWN_RE = re.compile(r"^[*_`\s]+|[*_`\s]+$")
 
 
 def _clip(answer: str) -> str:
@@ -40,7 +47,7 @@ def _clip(answer: str) -> str:
 
 
 def _boxed(text: str) -> Extraction | None:
-    spans = find_boxed_spans(text)
+    spans = _outermost(find_boxed_spans(text))
     if not spans:
         return None
     group = [spans[-1]]
@@ -49,7 +56,7 @@ def _boxed(text: str) -> Extraction | None:
             group.insert(0, prev)
         else:
             break
-    distinct = list(dict.fromkeys(c.strip() for _, _, c in group if c.strip()))
+    distinct = list(dict.fromkeys(_unbox(c) for _, _, c in group if _unbox(c)))
     if not distinct:
         return Extraction(None, "boxed", ExtractStatus.NO_ANSWER, ("",))
     if len(distinct) == 1:
@@ -57,27 +64,62 @@ def _boxed(text: str) -> Extraction | None:
     return Extraction(_clip(", ".join(distinct)), "boxed_multi", ExtractStatus.AMBIGUOUS, tuple(distinct))
 
 
+def _outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Drop boxes inside other boxes: `\\boxed{\\boxed{5}}` is one answer, not two."""
+    out: list[tuple[int, int, str]] = []
+    for span in spans:
+        if not out or span[0] >= out[-1][1]:
+            out.append(span)
+    return out
+
+
+def _unbox(content: str) -> str:
+    """The content of a box, with any boxes wrapped around the whole of it removed."""
+    content = content.strip()
+    for _ in range(20):
+        inner = find_boxed_spans(content)
+        if len(inner) != 1 or inner[0][0] != 0 or inner[0][1] != len(content):
+            break
+        content = inner[0][2].strip()
+    return content
+
+
 def _phrase_answer(rest: str) -> str:
-    """The answer after an anchor phrase: up to the end of the line or sentence, `$...$` unwrapped."""
-    rest = rest.lstrip()
+    """The answer after an anchor phrase: up to the end of the line, sentence or a prose comma.
+
+    `$...$` is unwrapped and markdown emphasis (`**73**`) removed.
+    """
+    rest = _MARKDOWN_RE.sub("", rest.lstrip()[: MAX_ANSWER_CHARS * 2])
     if rest.startswith("$"):
         close = rest.find("$", 1) if not rest.startswith("$$") else rest.find("$$", 2)
         if close > 0:
             return rest[: close + (2 if rest.startswith("$$") else 1)]
     m = _SENTENCE_END_RE.search(rest)
-    return rest[: m.start()] if m else rest
+    answer = rest[: m.start()] if m else rest
+    depth = 0
+    for k, ch in enumerate(answer):  # cut at the first prose comma outside brackets
+        depth += 1 if ch in "([{" else -1 if ch in ")]}" else 0
+        if ch == "," and depth <= 0 and _PROSE_COMMA_RE.match(answer, k):
+            answer = answer[:k]
+            break
+    return _MARKDOWN_RE.sub("", answer)
 
 
 def _anchored(text: str) -> Extraction | None:
     """The latest anchored phrase (Minerva, "answer is", "####") in the text."""
     found: list[tuple[int, str, str]] = []
     minerva = (-1, -1)
-    low = text.lower()
-    hope = low.rfind("i hope it is correct")
-    start = low.rfind("final answer is", max(0, hope - MAX_ANSWER_CHARS), max(hope, 0)) if hope >= 0 else -1
-    if start >= 0:
-        found.append((start, "minerva", text[start + len("final answer is") : hope].strip().rstrip(".")))
-        minerva = (start - 16, hope)  # "Final Answer:" just before belongs to it
+    hope = text.lower().rfind("i hope it is correct")
+    window = max(0, hope - MAX_ANSWER_CHARS - 40)
+    last = None
+    for match in _MINERVA_RE.finditer(text, window, hope + len("i hope it is correct") if hope >= 0 else 0):
+        last = match
+    if last is not None:
+        answer = last.group("ans").strip().rstrip(".").strip()
+        if not answer.strip(" .$"):  # "The final answer is $$." states that there is no answer
+            return Extraction(None, "minerva", ExtractStatus.NO_ANSWER, (answer,))
+        found.append((last.start(), "minerva", answer))
+        minerva = (last.start(), last.end())
     for m in _PHRASE_RE.finditer(text):
         if not minerva[0] <= m.start() < minerva[1]:
             found.append((m.start(), "answer_is", _phrase_answer(text[m.end() :])))

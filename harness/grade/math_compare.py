@@ -6,8 +6,11 @@ pool worker with the symbolic leaf comparator.
 
 Numeric policy (documented, and the reason `50` never equals `0.5`):
 - integers and fractions are exact: they must be equal as rationals (`1/2004!` is never `1/2006!`);
-- when either side is a written non-integer decimal, |a-b| <= rel_tol * max(|a|,|b|), or
-  |a-b| <= abs_tol when one side is exactly zero;
+- when either side is a written non-integer decimal, |a-b| <= rel_tol * max(|a|,|b|) (or
+  |a-b| <= abs_tol when one side is exactly zero) *and* the decimal is a correct rounding of the
+  other side at its written precision (|a-b| <= half a unit in its last digit): `16386.17` is not
+  `16386.16`, while `3.333333` does equal `10/3` and GSM-Hard's float gold `3.3333333333333335`
+  (decimals longer than 12 digits are float artifacts and claim no precision);
 - a benchmark tolerance (OlympiadBench `error`) replaces both with |a-b| <= tolerance;
 - a percent sign on one side only: `10\\%` equals `10` and `0.1`; without a sign nothing is rescaled;
 - `integer_answer` (AIME): exact only, no tolerance (`025` equals `25`).
@@ -22,14 +25,17 @@ from fractions import Fraction
 from typing import Any
 
 from harness.grade.math_normalize import (
+    BASE_N_RE,
     CHOICE_RE,
+    CLOCK_RE,
     WORD_RE,
     Literal,
     compact,
     normalize,
     parse_literal,
+    split_units,
     strip_unit_text,
-    strip_units,
+    unit_key,
 )
 from harness.grade.math_structure import LeafMode, NeedSympy, compare, parse_structure, too_hard
 
@@ -67,8 +73,10 @@ class Tolerances:
     abs_tol: float = 1e-9
 
 
-def numbers_equal(g: Fraction, p: Fraction, inexact: bool, hints: Hints, tol: Tolerances) -> tuple[bool, str]:
-    """The numeric policy of this module's docstring, on exact rationals."""
+def numbers_equal(
+    g: Fraction, p: Fraction, inexact: bool, hints: Hints, tol: Tolerances, digits: int | None = None
+) -> tuple[bool, str]:
+    """The numeric policy of this module's docstring, on exact rationals (`digits`: written precision)."""
     if g == p:
         return True, "numeric_exact"
     if hints.integer_answer:
@@ -78,6 +86,8 @@ def numbers_equal(g: Fraction, p: Fraction, inexact: bool, hints: Hints, tol: To
     if not inexact:
         return False, "numeric_exact"
     diff, scale = abs(g - p), max(abs(g), abs(p))
+    if digits is not None and diff > Fraction(1, 2 * 10**digits):
+        return False, "numeric_precision"
     if 0 in (g, p):
         return diff <= Fraction(tol.abs_tol), "numeric_tol_abs"
     return diff <= Fraction(tol.rel_tol) * scale, "numeric_tol_rel"
@@ -86,6 +96,8 @@ def numbers_equal(g: Fraction, p: Fraction, inexact: bool, hints: Hints, tol: To
 def literals_equal(g: Literal, p: Literal, hints: Hints, tol: Tolerances) -> tuple[bool, str]:
     """Compare two literals, applying the one-sided percent rule."""
     inexact = g.decimal or p.decimal
+    # A decimal with more than 12 fractional digits claims no precision (float artifacts, GSM-Hard golds).
+    digits = min((x.digits for x in (g, p) if x.decimal and x.digits <= 12), default=None)
     candidates = [p.value]
     if p.percent and not g.percent:
         candidates.append(p.value / 100)
@@ -93,7 +105,7 @@ def literals_equal(g: Literal, p: Literal, hints: Hints, tol: Tolerances) -> tup
         candidates.append(p.value * 100)
     rule = "numeric_exact"
     for k, value in enumerate(candidates):
-        ok, rule = numbers_equal(g.value, value, inexact, hints, tol)
+        ok, rule = numbers_equal(g.value, value, inexact, hints, tol, digits if k == 0 else None)
         if ok:
             return True, rule + ("_percent" if k else "")
     return False, rule
@@ -107,9 +119,21 @@ def fast_leaf_eq(hints: Hints, tol: Tolerances) -> Any:
             return True, "string"
         if mode == "equation":
             raise NeedSympy
-        g_lit = parse_literal(g, thousands=not hints.multi_answer) or parse_literal(strip_units(g), thousands=False)
+        g_base, p_base = BASE_N_RE.match(compact(g)), BASE_N_RE.match(compact(p))
+        if g_base or p_base:  # `221_3` is a numeral in base 3; sympy would drop the subscript
+            same = bool(g_base and p_base and g_base.groups() == p_base.groups())
+            return same, "base_n"
+        g_clock, p_clock = CLOCK_RE.match(compact(g)), CLOCK_RE.match(compact(p))
+        if g_clock or p_clock:  # `12:00` is a time or a ratio, never a number: every part must agree
+            same = bool(g_clock and p_clock and _ints(g) == _ints(p))
+            return same, "clock"
+        (g_num, g_unit), (p_num, p_unit) = split_units(g), split_units(p)
+        g_key, p_key = unit_key(g_unit), unit_key(p_unit)
+        if g_unit and p_unit and g_key is not None and p_key is not None and g_key != p_key:
+            return False, "unit_mismatch"
+        g_lit = parse_literal(g, thousands=not hints.multi_answer) or parse_literal(g_num, thousands=False)
         if g_lit is not None:
-            p_lit = parse_literal(p) or parse_literal(strip_units(p))
+            p_lit = parse_literal(p) or parse_literal(p_num)
             if p_lit is not None:
                 return literals_equal(g_lit, p_lit, hints, tol)
             if hints.integer_answer and not re.search(r"\\|[a-zA-Z]", p):
@@ -124,9 +148,21 @@ def fast_leaf_eq(hints: Hints, tol: Tolerances) -> Any:
     return leaf
 
 
+_SHORT_WORDS = frozenset({"yes", "no", "odd", "all", "none", "true", "false", "both"})
+
+
+def _ints(s: str) -> list[int]:
+    return [int(x) for x in compact(s).split(":")]
+
+
 def _is_text(s: str) -> bool:
-    """A word answer ("even", "no solution"), as opposed to a product of variables like `ab`."""
-    return bool(WORD_RE.match(s)) and (" " in s.strip() or len(s.strip()) >= 4)
+    """A word answer ("even", "no solution", "Yes"), as opposed to `ab` or `p - q` (products, differences)."""
+    words = s.split()
+    if not words or not all(WORD_RE.match(w) for w in words):
+        return False
+    if len(words) == 1:
+        return len(s.strip()) >= 4 or s.strip().lower() in _SHORT_WORDS
+    return any(len(w) >= 3 for w in words)
 
 
 @dataclass(frozen=True)

@@ -36,9 +36,15 @@ _RENAME = [
     (re.compile(r"\\mathbb\{R\}|\\mathbb R(?![a-zA-Z])"), r"(-\\infty,\\infty)"),
     (re.compile(r"\{,\}"), ","),
     (re.compile(r"\\(?:dots|ldots|cdots)(?![a-zA-Z])"), r"\\ldots"),
+    (re.compile(r"\\langle(?![a-zA-Z])"), "("),  # a vector `\langle 8,4,-5 \rangle` is an ordered tuple
+    (re.compile(r"\\rangle(?![a-zA-Z])"), ")"),
     (re.compile(r"\\operatorname\{([a-zA-Z]+)\}"), r"\\\1"),
 ]
-_DEGREE_RE = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])")
+# A degree sign, with the Celsius / Fahrenheit letter after it when there is one (`-3^\circ\text{C}`).
+_DEGREE_RE = re.compile(
+    r"(?:\^\s*\{?\s*\\circ\s*\}?|\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z]))"
+    r"(?:\s*(?:\\(?:text|mathrm|mbox)\s*\{\s*[CF]\s*\}|[CF](?![a-zA-Z])))?"
+)
 _TEXT_CMD_RE = re.compile(
     r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|mathsf|mathtt|mbox|textnormal|boldsymbol|bm)\s*\{"
 )
@@ -48,19 +54,39 @@ _DOLLAR_SIGN_RE = re.compile(r"\\\$")
 _WS_RE = re.compile(r"\s+")
 _TRAILING_PUNCT_RE = re.compile(r"[\s.。;:!?]+$")
 _BOXED_WHOLE_RE = re.compile(r"^\\(?:boxed|fbox)\s*\{(.*)\}$", re.S)
+# `1,\!000`: the thin-space-negated comma is always a thousands separator, whatever spacing follows.
+_THOUSANDS_MARK_RE = re.compile(r",\s*\\!\s*")
+_PLUS_MINUS_RE = re.compile(r"\+\s*-")
+# Shorthand arguments (`\frac{270}7`, `\frac 59`, `\frac \pi4`, `\sqrt5`): braced so literals parse.
+_ARG = r"(?:\{[^{}]*\}|\\[a-zA-Z]+|[0-9a-zA-Z])"
+_FRAC_SHORTHAND_RE = re.compile(rf"\\frac\s*({_ARG})\s*({_ARG})")
+_SQRT_SHORTHAND_RE = re.compile(r"\\sqrt\s*([0-9a-zA-Z])")
+_PLAIN_FUNC_RE = re.compile(r"(?<![\\a-zA-Z])(exp|ln|log|sin|cos|tan)\s*\(")
+_PLAIN_PI_RE = re.compile(r"(?<![\\a-zA-Z])pi(?![a-zA-Z])")
+_PLAIN_MARK_RE = re.compile(r"\*|(?<![a-zA-Z])(?:pi|sqrt|exp|ln|log|sin|cos|tan)(?![a-zA-Z])")
 _PERCENT_RE = re.compile(r"\s*\\?%\s*$|\s*\\text\{\s*percent\s*\}\s*$|\s+percent$")
 
-# Unit words stripped after a number, only when the gold itself is a plain number.
-_UNIT_WORDS = (
-    "cm|mm|km|m|kg|mg|g|s|sec|seconds?|minutes?|mins?|hours?|hrs?|h|days?|weeks?|months?|years?|"
-    "dollars?|cents?|units?|inches?|inch|in|feet|foot|ft|yards?|yd|miles?|mi|meters?|metres?|"
-    "centimeters?|kilometers?|grams?|kilograms?|pounds?|lbs?|ounces?|oz|liters?|litres?|l|ml|"
-    "degrees?|deg|radians?|rad|mph|km/h|m/s|cm/s|sq|square|cubic|points?|people|students?|"
-    "apples?|cookies?|pages?|marbles?|books?|cars?|eggs?|boxes|pieces?|times|ways?|percent"
-)
+# Units a plain-number answer may carry: known unit words (single letters only with a space before them,
+# so `3s^2` stays an expression) and any other word of three or more letters (`3 bolts`, `81 teachers`).
+_UNIT_CANON = {
+    "cm": "cm", "centimeter": "cm", "centimetre": "cm", "mm": "mm", "millimeter": "mm", "km": "km",
+    "kilometer": "km", "kilometre": "km", "m": "m", "meter": "m", "metre": "m", "kg": "kg", "kilogram": "kg",
+    "g": "g", "gram": "g", "mg": "mg", "milligram": "mg", "s": "s", "sec": "s", "second": "s", "min": "min",
+    "minute": "min", "h": "h", "hr": "h", "hour": "h", "day": "day", "week": "week", "month": "month",
+    "year": "year", "yr": "year", "dollar": "dollar", "cent": "cent", "in": "in", "inch": "in",
+    "inche": "in", "ft": "ft", "feet": "ft", "foot": "ft", "yd": "yd", "yard": "yd", "mi": "mi",
+    "mile": "mi", "lb": "lb", "pound": "lb", "oz": "oz", "ounce": "oz", "l": "l", "liter": "l",
+    "litre": "l", "ml": "ml", "milliliter": "ml", "degree": "deg", "deg": "deg", "radian": "rad",
+    "rad": "rad", "mph": "mph", "unit": "unit", "percent": "%",
+}
+_SHORT_UNITS = "|".join(sorted((k for k in _UNIT_CANON if len(k) <= 2), key=len, reverse=True))
+_UNIT_WORD = rf"(?:[a-zA-Z]{{3,}}|(?:{_SHORT_UNITS}|L)(?![a-zA-Z]))"
 _UNIT_SUFFIX_RE = re.compile(
-    rf"^(?P<num>.*?[0-9}}])\s*(?:(?:{_UNIT_WORDS})(?:\^\{{?[23]\}}?|\^[23])?(?:\s*/\s*|\s+|$))+$"
+    rf"^(?P<num>.*?(?:[0-9}}]|\\pi))\s*(?P<unit>(?:(?<=\s){_UNIT_WORD}|[a-zA-Z]{{3,}})"
+    rf"(?:\^\{{?[23]\}}?|\^[23])?(?:\s*/\s*{_UNIT_WORD}(?:\^\{{?[23]\}}?|\^[23])?|\s+[a-zA-Z]{{2,}}"
+    rf"(?:\^\{{?[23]\}}?|\^[23])?){{0,3}})$"
 )
+_UNIT_TOKEN_RE = re.compile(r"([a-zA-Z]+)(?:\^\{?([23])\}?)?|(/)")
 
 
 def clean_text(text: str) -> str:
@@ -97,16 +123,47 @@ def normalize(text: str) -> str:
     if boxed:
         s = boxed.group(1)
     s = _MATH_DELIMS_RE.sub(" ", _DOLLAR_SIGN_RE.sub("", s))
+    s = _DEGREE_RE.sub("", s)
+    s = _THOUSANDS_MARK_RE.sub(",", s.replace("\\%", "%"))
     s = unwrap_command(s, _TEXT_CMD_RE)
     s = _DROP_RE.sub(" ", s)
     for pattern, repl in _RENAME:
         s = pattern.sub(repl, s)
-    s = _DEGREE_RE.sub("", s)
+    s = _FRAC_SHORTHAND_RE.sub(_brace_frac, s)
+    s = _SQRT_SHORTHAND_RE.sub(r"\\sqrt{\1}", s)
+    s = _PLUS_MINUS_RE.sub("-", s)
+    if "\\" not in s and _PLAIN_MARK_RE.search(s):
+        s = plain_to_latex(s)
     s = _ESCAPED_SPACE_RE.sub(" ", s.replace("~", " "))
     s = _WS_RE.sub(" ", s).strip()
     s = _TRAILING_PUNCT_RE.sub("", s)
     if s.startswith("{") and s.endswith("}") and _balanced_span(s):
         s = s[1:-1].strip()
+    return s
+
+
+def _brace_frac(m: re.Match[str]) -> str:
+    a, b = (x if x.startswith("{") else "{" + x + "}" for x in m.groups())
+    return f"\\frac{a}{b}"
+
+
+def plain_to_latex(s: str) -> str:
+    """Plain-text math (`-1 + exp(16)`, `pi/2`, `-2*pi`, `sqrt(3)`, `2**10`) spelled as LaTeX for the parser."""
+    s = s.replace("**", "^").replace("*", " \\cdot ")
+    s = _PLAIN_PI_RE.sub(r"\\pi ", s)
+    s = _PLAIN_FUNC_RE.sub(lambda m: "\\" + m.group(1) + "(", s)
+    pos = s.find("sqrt(")
+    while pos >= 0:
+        depth, j = 0, pos + 4
+        while j < len(s):
+            depth += {"(": 1, ")": -1}.get(s[j], 0)
+            if depth == 0:
+                break
+            j += 1
+        if depth:
+            break
+        s = s[:pos] + "\\sqrt{" + s[pos + 5 : j] + "}" + s[j + 1 :]
+        pos = s.find("sqrt(", pos + 6)
     return s
 
 
@@ -131,10 +188,36 @@ def strip_percent(text: str) -> tuple[str, bool]:
     return stripped, stripped != text
 
 
+def split_units(text: str) -> tuple[str, str]:
+    """(number, unit words) for `5 cm^2`; (text, "") when there is no unit suffix."""
+    m = _UNIT_SUFFIX_RE.match(text)
+    if m is None or m.group("unit").split()[0].lower() in ("and", "or", "times", "to", "of", "for"):
+        return text, ""
+    return m.group("num").strip(), m.group("unit").strip()
+
+
+def unit_key(unit: str) -> tuple[str, ...] | None:
+    """A canonical spelling of a unit (`square inches` and `inches^2` agree), or None for unknown words."""
+    out: list[str] = []
+    power = ""
+    for word, exp, slash in _UNIT_TOKEN_RE.findall(unit):
+        low = word.lower()
+        if slash:
+            out.append("/")
+        elif low in ("square", "sq", "cubic"):
+            power = "2" if low != "cubic" else "3"
+        else:
+            canon = _UNIT_CANON.get(low) or (_UNIT_CANON.get(low[:-1]) if low.endswith("s") else None)
+            if canon is None:
+                return None
+            out.append(canon + "^" + (exp or power or "1"))
+            power = ""
+    return tuple(out)
+
+
 def strip_units(text: str) -> str:
     """Drop unit words after a numeric answer (`5 cm` -> `5`); anything else is returned unchanged."""
-    m = _UNIT_SUFFIX_RE.match(text)
-    return m.group("num").strip() if m else text
+    return split_units(text)[0]
 
 
 def strip_unit_text(text: str, unit: str) -> str:
@@ -169,6 +252,7 @@ _THOUSANDS_RE = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$")
 _THOUSANDS_SPACE_RE = re.compile(r"^[0-9]{1,3}(?: [0-9]{3})+(?:\.[0-9]+)?$")
 _DEC_RE = re.compile(rf"^{_DEC}$")
 MAX_EXPONENT = 400
+NO_PRECISION = 99
 
 
 @dataclass(frozen=True)
@@ -182,26 +266,35 @@ class Literal:
     value: Fraction
     decimal: bool
     percent: bool = False
+    digits: int = 0
+    """Fractional digits as written (`16.25` -> 2, `1.5e-3` -> 4): the precision a decimal claims."""
 
 
-def _unsigned(body: str, thousands: bool) -> tuple[Fraction, bool] | None:
-    """(value, is a decimal) of an unsigned literal, or None when `body` is not one."""
-    if thousands and (_THOUSANDS_RE.match(compact(body)) or _THOUSANDS_SPACE_RE.match(body)):
+def _fraction_digits(mantissa: str, exponent: int = 0) -> int:
+    return max(0, (len(mantissa) - mantissa.index(".") - 1 if "." in mantissa else 0) - exponent)
+
+
+def _unsigned(body: str, thousands: bool) -> tuple[Fraction, bool, int] | None:
+    """(value, is a decimal, fractional digits) of an unsigned literal, or None when `body` is not one."""
+    if thousands and (_THOUSANDS_RE.match(body) or _THOUSANDS_SPACE_RE.match(body)):
         body = body.replace(",", "").replace(" ", "")
     if _DEC_RE.match(body):
-        return Fraction(body), "." in body
+        # 15+ significant digits is a printed float (GSM-Hard's `14053029.666666666`): no precision claimed.
+        significant = len(body.replace(".", "").lstrip("0"))
+        return Fraction(body), "." in body, _fraction_digits(body) if significant < 15 else NO_PRECISION
     m = _FRAC_RE.match(body) or _FRAC_SHORT_RE.match(body) or _SLASH_RE.match(body)
     if m:
         den = Fraction(m.group("b"))
         if den == 0:
             return None
-        return Fraction(m.group("a")) / den, "." in m.group("a") + m.group("b")
+        a, b = m.group("a"), m.group("b")
+        return Fraction(a) / den, "." in a + b, max(_fraction_digits(a), _fraction_digits(b))
     m = _SCI_RE.match(body)
     if m:
         exp = int(m.group("e1") or m.group("e2"))
         if abs(exp) > MAX_EXPONENT:
             return None
-        return Fraction(m.group("m")) * Fraction(10) ** exp, True
+        return Fraction(m.group("m")) * Fraction(10) ** exp, True, _fraction_digits(m.group("m"), exp)
     return None
 
 
@@ -224,9 +317,11 @@ def parse_literal(text: str, *, thousands: bool = True) -> Literal | None:
     parsed = _unsigned(s, thousands)
     if parsed is None:
         return None
-    value, decimal = parsed
-    return Literal(sign * value, decimal and value.denominator != 1, percent)
+    value, decimal, digits = parsed
+    return Literal(sign * value, decimal and value.denominator != 1, percent, digits)
 
 
+BASE_N_RE = re.compile(r"^([0-9A-Za-z.]+)_\{?([0-9]+)\}?$")
 CHOICE_RE = re.compile(r"^\(?\s*([A-J])\s*\)?$")
-WORD_RE = re.compile(r"^[A-Za-z][A-Za-z '\-]*[A-Za-z]$")
+WORD_RE = re.compile(r"^[A-Za-z][A-Za-z'\-]*$")
+CLOCK_RE = re.compile(r"^[0-9]+(?::[0-9]+)+$")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from harness.grade.math_normalize import compact
+from harness.grade.math_normalize import compact, split_units
 
 MAX_ITEMS = 64
 MAX_DEPTH = 8
@@ -71,14 +71,20 @@ Node = Leaf | Collection | Interval | Union | Matrix | Equation
 
 _OPEN, _CLOSE = "([{", ")]}"
 _SIMPLE_VAR_RE = re.compile(r"^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?(?:\([a-z]\))?$")
+# A matrix in any environment, maybe inside `[...]` / `(...)` (the `\left[\begin{array}` spelling) and
+# maybe after a scalar factor (`\frac{1}{49}\begin{pmatrix}...`).
 _MATRIX_RE = re.compile(
-    r"^\\begin\{(?P<env>[pbBvV]?matrix|smallmatrix|array)\}(?:\{[^{}]*\})?(?P<body>.*)\\end\{(?P=env)\}$",
+    r"^(?P<pre>(?:(?!\\begin)[^=])*?)[\[(]?\s*\\begin\{(?P<env>[pbBvV]?matrix|smallmatrix|array)\}"
+    r"(?:\{[^{}]*\})?(?P<body>.*)\\end\{(?P=env)\}\s*[\])]?$",
     re.S,
 )
+_REL_RE = re.compile(r"\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|<|>")
+_PM_RE = re.compile(r"\\(pm|mp)(?![a-zA-Z])")
+_THOUSANDS_NUM_RE = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
 _LIST_SEPS = (",", ";", " and ", " or ", "\\text{and}", "\\text{or}")
 _INFINITE = {"\\infty", "-\\infty", "+\\infty", "\\infinity", "oo", "-oo"}
 _NUMERIC_TOWER_RE = re.compile(r"[0-9]\s*\^\s*\{?\s*\(?\s*[0-9.]+\s*\)?\s*\^")
-_LETTER_RE = re.compile(r"(?<!\\)[a-zA-Z]")
+_COMMAND_RE = re.compile(r"\\[a-zA-Z]+")
 
 
 def split_top(s: str, seps: tuple[str, ...]) -> list[str]:
@@ -141,19 +147,35 @@ def is_simple_var(s: str) -> bool:
     return bool(_SIMPLE_VAR_RE.match(compact(s))) and compact(s) not in ("\\pi", "e", "i")
 
 
+def _is_target(s: str) -> bool:
+    """An assignment target: a lone variable or a tuple of them (`(x, y) = (15, -11)`)."""
+    enclosed = _enclosed(s.strip())
+    if enclosed is not None and enclosed[0] == "(":
+        parts = split_top(enclosed[1], (",",))
+        return len(parts) > 1 and all(is_simple_var(p) for p in parts)
+    return is_simple_var(s)
+
+
+def has_variables(s: str) -> bool:
+    """Whether `s` mentions a letter outside LaTeX command names (`\\log 8` has none; `2x` has one)."""
+    return bool(re.search(r"[a-zA-Z]", _COMMAND_RE.sub("", s)))
+
+
 def parse_structure(s: str, *, thousands_ok: bool = True, depth: int = 0) -> Node:
     """The outer structure of a normalised answer."""
     s = s.strip()
     if depth > MAX_DEPTH:
         return Leaf(s)
+    labelled = _labelled_interval(s, depth)
+    if labelled is not None:
+        return labelled
     matrix = _MATRIX_RE.match(s)
     if matrix:
-        rows = [r for r in split_top(matrix.group("body"), ("\\\\",)) if r]
-        return Matrix(tuple(tuple(split_top(r, ("&",))) for r in rows))
+        return _matrix(matrix.group("pre").strip(), matrix.group("body"))
     union = split_top(s, ("\\cup",))
     if len(union) > 1:
         return Union(tuple(parse_structure(p, depth=depth + 1) for p in union))
-    if thousands_ok and re.fullmatch(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", compact(s)):
+    if thousands_ok and _THOUSANDS_NUM_RE.fullmatch(split_units(s)[0]):
         return Leaf(s)
     items = [p for p in split_top(s, _LIST_SEPS) if p]
     if len(items) > 1:
@@ -161,19 +183,68 @@ def parse_structure(s: str, *, thousands_ok: bool = True, depth: int = 0) -> Nod
     return _single(s, depth)
 
 
+def _labelled_interval(s: str, depth: int) -> Node | None:
+    """CollegeMATH's `inequality:interval` golds (`-1<x \\le 1:(-1,1]`): the interval after the colon."""
+    parts = split_top(s, (":",))
+    if len(parts) != 2 or not _REL_RE.search(parts[0]):
+        return None
+    tail = parse_structure(parts[1], depth=depth + 1)
+    return tail if isinstance(tail, Interval | Union) else None
+
+
+def _matrix(pre: str, body: str) -> Matrix:
+    """Rows and cells; a scalar factor before the matrix multiplies every cell."""
+    rows = [r for r in split_top(body, ("\\\\",)) if r]
+    cells = [split_top(r, ("&",)) for r in rows]
+    if pre:
+        factor = "-1" if pre == "-" else pre
+        cells = [[f"({factor}) \\cdot ({c})" for c in row] for row in cells]
+    return Matrix(tuple(tuple(row) for row in cells))
+
+
+def _inequality(s: str) -> Interval | None:
+    """`x < 3`, `3 \\ge x`, `-1 < x \\le 1` as the interval of x they describe; None for anything else."""
+    ops = _REL_RE.findall(s)
+    parts = [p.strip() for p in _REL_RE.split(s)]
+    if not 1 <= len(ops) <= 2 or not all(parts) or not all(_balanced(p) for p in parts):
+        return None
+    less = [op in ("<", "\\le") for op in ops]
+    closed = [op in ("\\le", "\\ge") for op in ops]
+    if len(ops) == 2:
+        if less[0] != less[1] or not is_simple_var(parts[1]):
+            return None
+        lo, hi = (parts[0], parts[2]) if less[0] else (parts[2], parts[0])
+        lo_c, hi_c = (closed[0], closed[1]) if less[0] else (closed[1], closed[0])
+        return Interval(lo, hi, lo_c, hi_c)
+    left, right = parts
+    if is_simple_var(left) and not is_simple_var(right):
+        bound, var_first = right, True
+    elif is_simple_var(right) and not is_simple_var(left):
+        bound, var_first = left, False
+    else:
+        return None
+    if less[0] == var_first:  # x < b, b > x: an upper bound
+        return Interval("-\\infty", bound, False, closed[0])
+    return Interval(bound, "\\infty", closed[0], False)
+
+
 def _list(items: list[str], depth: int) -> Node:
     """A bare list: `x = 1, 2` reads as the values of x; `x = 1, y = 2` as several assignments."""
     heads = split_top(items[0], ("=",))
     if len(heads) == 2 and is_simple_var(heads[0]) and all("=" not in p for p in items[1:]):
         items = [heads[1], *items[1:]]
-    nodes: list[Node] = []
-    for item in items[:MAX_ITEMS]:
-        node = parse_structure(item, thousands_ok=False, depth=depth + 1)
-        if isinstance(node, Collection) and node.kind == "list":
-            nodes.extend(node.items)  # `\pm 1, \pm 2` is four answers
-        else:
-            nodes.append(node)
+    nodes = _flatten([parse_structure(item, thousands_ok=False, depth=depth + 1) for item in items[:MAX_ITEMS]])
+    if all(isinstance(n, Interval) for n in nodes) and all(_REL_RE.search(i) for i in items):
+        return Union(tuple(nodes))  # `x < -9 or x > 2`
     return Collection("list", tuple(nodes))
+
+
+def _flatten(nodes: list[Node]) -> list[Node]:
+    """Splice bare lists into their parent: `\\pm 1, \\pm 2` is four answers, `\\{1 \\pm \\sqrt5, -2\\}` three."""
+    out: list[Node] = []
+    for node in nodes:
+        out.extend(node.items if isinstance(node, Collection) and node.kind == "list" else (node,))
+    return out
 
 
 def _single(s: str, depth: int) -> Node:
@@ -184,7 +255,7 @@ def _single(s: str, depth: int) -> Node:
         parts = split_top(inner, (",",)) if inner.strip() else []
         sub = [parse_structure(p, thousands_ok=False, depth=depth + 1) for p in parts[:MAX_ITEMS]]
         if op == "\\{":
-            return Collection("set", tuple(sub))
+            return Collection("set", tuple(_flatten(sub)))
         if op == "\\langle":
             return Collection("tuple", tuple(sub))
         if len(parts) == 1 and (op, cl) == ("(", ")"):
@@ -194,19 +265,21 @@ def _single(s: str, depth: int) -> Node:
             return Interval(lo, hi, op == "[" and lo not in _INFINITE, cl == "]" and hi not in _INFINITE)
         if len(parts) >= 2:
             return Collection("tuple", tuple(sub))
+    inequality = _inequality(s)
+    if inequality is not None:
+        return inequality
     for rel in ("\\approx", "=", "\\in"):
         sides = split_top(s, (rel,))
         if len(sides) >= 2 and all(sides) and not any(x.endswith(("<", ">", "!")) for x in sides[:-1]):
             rhs = parse_structure(sides[-1], depth=depth + 1)
-            simple = is_simple_var(sides[0]) or rel == "\\approx"
+            simple = _is_target(sides[0]) or rel == "\\approx"
             if rel == "\\in" and not simple:
                 continue
             return Equation(sides[0], rhs, simple)
-    pm = split_top(s, ("\\pm", "\\mp"))
-    if len(pm) == 2:
-        a, b = pm
-        plus = f"{a}+({b})" if a else b
-        return Collection("list", (Leaf(plus), Leaf(f"{a}-({b})")))
+    if _PM_RE.search(s):  # `\\frac{3 \\pm \\sqrt{21}}{2}`: both signs, wherever the `\\pm` sits
+        plus = _PM_RE.sub(lambda m: "+" if m.group(1) == "pm" else "-", s)
+        minus = _PM_RE.sub(lambda m: "-" if m.group(1) == "pm" else "+", s)
+        return Collection("list", (Leaf(plus.strip()), Leaf(minus.strip())))
     return Leaf(s)
 
 
@@ -225,9 +298,10 @@ def compare(gold: Node, pred: Node, leaf: LeafEq) -> tuple[bool, str]:
     if isinstance(gold, Leaf) and isinstance(pred, Leaf):
         return leaf(gold.text, pred.text, "value")
     if isinstance(gold, Collection) and isinstance(pred, Collection):
+        if gold.kind == "tuple" and pred.kind in ("tuple", "list"):  # `(1, 2)` answered as `1, 2`
+            return _ordered(gold.items, pred.items, leaf, "tuple")
         if "tuple" in (gold.kind, pred.kind):
-            return _ordered(gold.items, pred.items, leaf, "tuple") if gold.kind == pred.kind else (
-                False, "tuple_vs_set")
+            return False, "tuple_vs_set"
         return _unordered(gold, pred, leaf)
     if isinstance(gold, Interval | Collection) and isinstance(pred, Interval | Collection):
         return _compare_intervals(gold, pred, leaf)
@@ -252,12 +326,13 @@ def _compare_equations(gold: Node, pred: Node, leaf: LeafEq) -> tuple[bool, str]
         g_rhs, p_rhs = _eq_text(gold), _eq_text(pred)
         return leaf(g_rhs, p_rhs, "equation")
     if isinstance(gold, Equation):
-        if gold.simple:  # gold `x = 3`, answer `3`
+        # gold `x = 3`, or a gold restating the question (`\\log \\sqrt[9]{10^{11}} = \\frac{11}{9}`): the value
+        if gold.simple or not has_variables(gold.lhs):
             ok, rule = compare(gold.rhs, pred, leaf)
             return ok, f"value_of_assignment:{rule}"
         return False, "equation_vs_value"
     assert isinstance(pred, Equation)
-    if pred.simple or not _LETTER_RE.search(pred.lhs.replace("\\frac", "").replace("\\sqrt", "")):
+    if pred.simple or not has_variables(pred.lhs):
         ok, rule = compare(gold, pred.rhs, leaf)  # answer `x = 3` or a computation chain `2+1 = 3`
         return ok, f"assignment_value:{rule}"
     return False, "value_vs_equation"

@@ -17,7 +17,7 @@ from latex2sympy2_extended.latex2sympy2 import ConversionConfig, NormalizationCo
 from math_verify.grader import should_treat_as_complex
 
 from harness.grade.math_compare import Hints, Tolerances, compare_answers, fast_leaf_eq, prepare
-from harness.grade.math_normalize import strip_percent, strip_units
+from harness.grade.math_normalize import split_units, strip_percent, strip_units
 from harness.grade.math_structure import LeafMode, NeedSympy
 
 _NORM = NormalizationConfig(
@@ -26,7 +26,7 @@ _NORM = NormalizationConfig(
 _CONV = ConversionConfig(lowercase_symbols=False, interpret_simple_eq_as_assignment=False)
 _EXACT_REL = sympy.Float("1e-20", 30)
 _PROBES = (0.3183, 1.2719, 2.1374, -0.7316, 0.5772, 3.4142, -1.6180)
-_I = sympy.Symbol("i")
+MAX_EXACT_DIGITS = 2000
 
 
 class Unparsed(Exception):
@@ -42,8 +42,10 @@ def to_sympy(latex: str) -> Any:
         )
     except Exception as exc:  # the parser raises many types; all mean "not readable"
         raise Unparsed(type(exc).__name__) from None
-    if isinstance(expr, sympy.Basic) and _I in expr.free_symbols:
-        expr = expr.subs(_I, sympy.I)
+    if isinstance(expr, sympy.Basic):
+        imaginary = [sym for sym in expr.free_symbols if getattr(sym, "name", "") == "i"]
+        if imaginary:  # the parser's `i` carries assumptions, so match it by name
+            expr = expr.subs(imaginary[0], sympy.I)
     return expr
 
 
@@ -61,32 +63,66 @@ def _close(a: Any, b: Any, rel: Any, abs_tol: float) -> bool:
     return bool(diff <= rel * scale)
 
 
+def _irrational(x: Any) -> bool:
+    """An exact value with an irrational real or imaginary part (`\\pi`, `1+\\sqrt{2}i`)."""
+    return any(part.is_rational is False for part in (sympy.re(x), sympy.im(x)))
+
+
 def numbers_close(a: Any, b: Any, hints: Hints, tol: Tolerances) -> tuple[bool, str] | None:
-    """Compare two closed expressions by 30-digit evaluation; None if either is not a finite number."""
+    """Compare closed gold `a` and answer `b`; None if either is not a finite number.
+
+    Exact rationals compare exactly; other exact values by evaluation at enough digits to tell
+    integers apart (`2^{100}` vs that plus one); a decimal answer for an irrational exact gold is
+    wrong even within tolerance (`3.14159` is not `\\pi`), unless the item gives a tolerance.
+    """
+    floats = _has_float(a) or _has_float(b)
+    if not floats and a.is_Rational and b.is_Rational:
+        return a == b, "sympy_exact"
     va, vb = sympy.N(a, 30), sympy.N(b, 30)
     if not (va.is_number and vb.is_number) or not (va.is_finite and vb.is_finite):
         return None
-    va, vb = complex(va) if not va.is_real else va, complex(vb) if not vb.is_real else vb
     if hints.tolerance is not None and not hints.integer_answer:
-        return bool(abs(va - vb) <= hints.tolerance), "sympy_numeric_tol_item"
-    if (_has_float(a) or _has_float(b)) and not hints.integer_answer:
-        return _close(va, vb, tol.rel_tol, tol.abs_tol), "sympy_numeric_tol"
-    return _close(va, vb, _EXACT_REL, 0.0), "sympy_numeric_exact"
+        return bool(abs(complex(va) - complex(vb)) <= hints.tolerance), "sympy_numeric_tol_item"
+    if floats and not hints.integer_answer:
+        if not _has_float(a) and _has_float(b) and _irrational(a):
+            return False, "decimal_for_irrational"
+        return _close(_c(va), _c(vb), tol.rel_tol, tol.abs_tol), "sympy_numeric_tol"
+    scale = max(abs(_c(va)), abs(_c(vb)), 1)
+    digits = min(30 + int(sympy.log(scale, 10).evalf(5)), MAX_EXACT_DIGITS)
+    va, vb = sympy.N(a, digits), sympy.N(b, digits)
+    return _close(_c(va), _c(vb), sympy.Float(10) ** (10 - digits), 0.0), "sympy_numeric_exact"
 
 
-def _probe(d: Any, symbols: list[Any]) -> tuple[bool, int]:
-    """(no point shows a difference, number of points that evaluated to finite numbers)."""
+def _c(v: Any) -> Any:
+    return v if v.is_real else complex(v)
+
+
+def _real_value(expr: Any, point: dict[Any, float]) -> Any:
+    """The value at `point` when it is a finite real number, else None (outside the real domain)."""
+    try:
+        value = sympy.N(expr.subs(point), 20)
+    except Exception:
+        return None
+    if not value.is_number or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        return None
+    re_part, im_part = (float(x) for x in value.as_real_imag())
+    return re_part if abs(im_part) <= 1e-12 * max(1.0, abs(re_part)) else None
+
+
+def _probe(a: Any, b: Any, symbols: list[Any]) -> tuple[bool, int]:
+    """(no point shows a difference, number of points where both sides are real and finite).
+
+    Points where either side leaves the real domain are skipped, so `\\sqrt{1/n}` equals
+    `\\frac{1}{\\sqrt{n}}` while `|x|` still differs from `x` (both real at negative x).
+    """
     valid = 0
     for k in range(len(_PROBES)):
         point = {s: _PROBES[(k + j) % len(_PROBES)] + 0.1 * j for j, s in enumerate(symbols)}
-        try:
-            value = sympy.N(d.subs(point), 20)
-        except Exception:
-            continue
-        if not value.is_number or value.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        va, vb = _real_value(a, point), _real_value(b, point)
+        if va is None or vb is None:
             continue
         valid += 1
-        if abs(complex(value)) > 1e-9:
+        if abs(va - vb) > 1e-9 * max(1.0, abs(va), abs(vb)):
             return False, valid
     return True, valid
 
@@ -113,7 +149,7 @@ def exprs_equal(a: Any, b: Any, hints: Hints, tol: Tolerances) -> tuple[bool, st
     if sympy.expand(d) == 0:
         return True, "sympy_expand"
     if free:
-        same, valid = _probe(d, free)
+        same, valid = _probe(a, b, free)
         if not same:
             return False, "sympy_probe_differs"
         if valid >= 4:
@@ -153,8 +189,9 @@ def symbolic_leaf_eq(hints: Hints, tol: Tolerances) -> Any:
             return fast(g, p, mode)  # type: ignore[no-any-return]
         except NeedSympy:
             pass
+        g_num, g_unit = split_units(g)
         try:
-            ga = to_sympy(g)
+            ga = to_sympy(g_num if g_unit else g)
         except Unparsed:
             return False, "gold_unparsed"
         p_body, p_pct = strip_percent(p)

@@ -1,0 +1,61 @@
+"""`harness score`: records with ids (gold from the real data) or golds, graded by the benchmark's own path."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from harness.commands import score
+from harness.errors import DataError
+
+
+def _run(tmp_path, records, *extra, data_dir=None):
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    parser = argparse.ArgumentParser()
+    score.add_parser(parser.add_subparsers())
+    argv = ["score", str(path), *extra]
+    if data_dir is not None:
+        argv += ["--data-dir", str(data_dir)]
+    return score.run(parser.parse_args(argv))
+
+
+def test_score_ids_and_golds(tmp_path, data_dir, capsys):
+    out = tmp_path / "out.jsonl"
+    records = [
+        {"id": "0", "output": "so she makes $\\boxed{18}$ dollars.", "model": "m1"},
+        {"id": "1", "output": "The answer is 5."},
+        {"gold": "0.5", "output": "\\boxed{50}"},
+        {"gold": "3", "output": "no idea"},
+    ]
+    rc = _run(tmp_path, records, "--benchmark", "gsm8k", "--out", str(out), "--json", data_dir=data_dir)
+    assert rc == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["n"] == 4 and summary["correct"] == 1 and summary["accuracy"] == 0.25
+    assert summary["incorrect"] == 2 and summary["no_answer"] == 1 and summary["grader_version"]
+    graded = [json.loads(line) for line in out.read_text().splitlines()]
+    assert graded[0]["status"] == "correct" and graded[0]["model"] == "m1" and graded[0]["gold"] == "18"
+    assert graded[1]["gold"] == "3" and graded[1]["status"] == "incorrect"
+    assert {"extracted", "rule", "grader_version", "status", "gold"} <= set(graded[2])
+
+
+def test_answers_only(tmp_path, capsys):
+    rc = _run(tmp_path, [{"gold": "\\frac{1}{2}", "output": "0.5"}], "--benchmark", "math", "--answers-only", "--json")
+    assert rc == 0
+    assert json.loads(capsys.readouterr().out)["correct"] == 1
+
+
+def test_unknown_id_is_a_one_line_error(tmp_path, data_dir):
+    with pytest.raises(DataError, match="not an item"):
+        _run(tmp_path, [{"id": "no-such-id", "output": "1"}], "--benchmark", "gsm8k", data_dir=data_dir)
+
+
+def test_bad_json_names_the_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"gold": "1", "output": "1"}\n{oops\n')
+    parser = argparse.ArgumentParser()
+    score.add_parser(parser.add_subparsers())
+    with pytest.raises(DataError, match=":2:"):
+        score.run(parser.parse_args(["score", str(path), "--benchmark", "gsm8k"]))
