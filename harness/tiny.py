@@ -163,8 +163,15 @@ def _build_into(out: Path, *, seed: int, chat: bool, train_steps: int) -> None:
         pad_token_id=tok.pad_token_id,
     )
     model = LlamaForCausalLM(cfg)
-    with torch.random.fork_rng():
-        _train(model, tok, _training_texts(rng, chat, 600), steps=train_steps, seed=seed)
+    # One thread: the same weights on every machine, and no thread oversubscription when
+    # several processes share a small CPU (the setting is restored afterwards).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng():
+            _train(model, tok, _training_texts(rng, chat, 400), steps=train_steps, seed=seed)
+    finally:
+        torch.set_num_threads(threads)
     # Stop on both the document end and the end of a chat turn, as real chat checkpoints do, so
     # that `transformers serve` (which reads this file) stops where the harness does. Sampling on,
     # as in released chat checkpoints: the server only samples when this file says so (it turns

@@ -25,3 +25,11 @@ def data_dir() -> Path:
     if found is None or not found.is_dir():
         pytest.fail("benchmark data not found: set HARNESS_DATA_DIR to the shared data folder")
     return found
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny real chat checkpoint (BPE tokenizer + 2-layer Llama, ChatML), built once per session."""
+    from harness.tiny import build_tiny_checkpoint
+
+    return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny") / "ckpt")
