@@ -46,7 +46,7 @@ def _scores(run: Run) -> str:
             "yes" if m.get("limited") else "no",
             pct(m.get("truncation_rate")), pct(m.get("extraction_failure_rate")),
         ])
-    heads = ["benchmark", "version", "items", "samples/item", "metric", "score %", "95% CI", "limited",
+    heads = ["benchmark", "version", "items", "samples", "metric", "score %", "95% CI", "limited",
              "truncated %", "no answer %"]
     return "<h2>Scores</h2>" + _table(heads, rows, "scores")
 
@@ -90,6 +90,14 @@ def _pivot(run: Run, name: str, meta: MetaLookup | None) -> str:
     return title + _table(["subject \\ level", *levels], rows, "pivot") + "<p class='meta'>(n samples)</p>"
 
 
+def _short(text: str | None, limit: int = 60) -> str:
+    """One-line preview for an item's summary; the full text is in the item's body."""
+    if text is None:
+        return "—"
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def _item(rec: StoredRecord) -> str:
     ext, grd = rec.extraction, rec.grade
     prompt = (f"<pre>{escape(rec.prompt)}</pre>" if rec.prompt is not None else
@@ -99,8 +107,10 @@ def _item(rec: StoredRecord) -> str:
         f'<details class="item" data-status="{escape(grd.status.value)}" data-bench="{escape(rec.benchmark)}" '
         f'data-id="{escape(rec.item_id)}"><summary><span class="st st-{escape(grd.status.value)}">'
         f"{escape(grd.status.value)}</span> {escape(rec.benchmark)} #{escape(rec.item_id)} k={rec.k}"
-        f" · answer <code>{escape(str(ext.answer))}</code> · gold <code>{escape(rec.gold)}</code></summary>"
+        f" · answer <code>{escape(_short(ext.answer))}</code> · gold <code>{escape(_short(rec.gold))}</code></summary>"
         f"<h3>Prompt</h3>{prompt}<h3>Output</h3><pre>{escape(rec.output)}</pre>"
+        f"<h3>Extracted answer</h3><pre>{'—' if ext.answer is None else escape(ext.answer)}</pre>"
+        f"<h3>Gold</h3><pre>{escape(rec.gold)}</pre>"
         f"<p class='kv'>finish: {escape(rec.finish_reason)} · tokens {rec.prompt_tokens} + {rec.completion_tokens}"
         f" · extraction: {escape(ext.method)} ({escape(ext.status.value)}), candidates: {cands}"
         f" · rule: <b>{escape(grd.rule)}</b> (grader {escape(grd.grader_version)})"

@@ -73,6 +73,7 @@ def scaling_figure(series: Sequence[Series], x_label: str, log_x: bool = False) 
     """Accuracy vs x with CI error bars, one line per benchmark (like ScaleQuest Fig. 1, right)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import EngFormatter
 
     fig = Figure(figsize=(6.4, 4.4), dpi=120)
     FigureCanvasAgg(fig)
@@ -82,6 +83,7 @@ def scaling_figure(series: Sequence[Series], x_label: str, log_x: bool = False) 
         ax.errorbar(s.xs, s.ys, yerr=yerr, marker="o", capsize=3, label=s.benchmark)
     if log_x:
         ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(EngFormatter(sep=""))  # 125k, 1M: how data sizes are spoken of
     ax.set_xlabel(x_label)
     ax.set_ylabel("accuracy (%)")
     ax.set_title("Accuracy vs training-data size (95% CI)")
