@@ -136,3 +136,13 @@ def test_only_shared_items_and_benchmarks_are_compared(tmp_path: Path) -> None:
     assert code == 0
     assert "| gsm8k | 6 |" in out
     assert "skipped math: only in base" in out and "4 items only in base" in out
+
+
+def test_exit_codes_through_the_real_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.cli import main
+
+    a, b = _pair(tmp_path, [True] * 40, [i >= 20 for i in range(40)], new_kw={"versions": {"gsm8k": "9"}})
+    assert main(["compare", str(a), str(b), "--fail-on-regression"]) == 2
+    assert capsys.readouterr().err.startswith("harness: error: refusing to compare")
+    assert main(["compare", str(a), str(b), "--fail-on-regression", "--force"]) == 1
+    assert main(["compare", str(a), str(b), "--force"]) == 0
