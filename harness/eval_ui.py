@@ -11,22 +11,15 @@ from types import TracebackType
 from typing import Any
 
 from harness.config import to_jsonable
-from harness.errors import ConfigError
 from harness.evaluate import EvalPlan, EvalResult, FormatChoice
 from harness.runner import BatchStats
 
 
-def format_choice(preset: Any, family: str) -> FormatChoice:
-    """The preset's prompt format for a benchmark's prompt family, with the name that enters the run id."""
-    formats = preset.formats
-    if family not in formats:
-        raise ConfigError(
-            f"preset {preset.name!r} has no prompt format for {family!r} benchmarks; "
-            f"choose another --preset or --benchmarks (it covers: {', '.join(sorted(formats))})"
-        )
-    fn = formats[family]
-    name = getattr(fn, "name", None) or getattr(fn, "__name__", type(fn).__name__)
-    return FormatChoice(name=f"{preset.name}/{name}", fn=fn)
+def format_choice(preset: Any, family: str, backend: Any) -> FormatChoice:
+    """The preset's prompt format for a prompt family (its text fallback when the model cannot chat),
+    named `<preset>/<format>` for the run id and manifest."""
+    fmt = preset.format_for(family, chat=bool(backend.supports_chat()))
+    return FormatChoice(name=f"{preset.name}/{fmt.name}", fn=fmt)
 
 
 @dataclass
@@ -92,7 +85,7 @@ def print_dry_run(plan: EvalPlan, backend: Any) -> None:
         first = bp.job.items[0]
         text = backend.render(first.prompt)
         tokens = backend.count_tokens(text)
-        out.print(text, markup=False)
+        out.print(text, markup=False, soft_wrap=True)
         stops = list(dict.fromkeys([*first.prompt.stop, *plan.config.sampling.stop]))
         out.print(f"[dim]tokens:[/] {tokens if tokens is not None else 'unknown'}   [dim]hash:[/] {first.prompt_hash}")
         out.print(f"[dim]stop:[/] {stops!r}", markup=True)

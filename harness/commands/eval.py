@@ -195,7 +195,7 @@ def _plan_and_run(
     from harness.grade.env import GradeEnv
 
     benches = [
-        plan_bench(b, loaded[b.name], eval_ui.format_choice(preset, b.prompt_family), backend, config.limit)
+        plan_bench(b, loaded[b.name], eval_ui.format_choice(preset, b.prompt_family, backend), backend, config.limit)
         for b in benchmarks
     ]
     plan = make_plan(config, checkpoint, benches)
