@@ -1,0 +1,171 @@
+"""Overhead of `harness eval` (hf) against its peers, on the same prompts and the tiny checkpoint.
+
+Prints three ratios (lower is better):
+1. harness eval (plan + generate + extract + grade + store, in process, model already loaded) vs a
+   plain transformers generate loop over the same rendered prompts with the same batch size and
+   stop tokens (target <= 1.10x);
+2. `harness eval` vs `lm-eval run --model hf` on an equivalent local task (same rendered prompts,
+   same max new tokens and batch size), both as whole commands, start-up included (reported);
+3. a rerun of the completed eval vs the first run, start-up (imports, model load) excluded
+   (target <= 0.05).
+
+Usage: python tests/perf/eval_overhead.py [--items 64] [--batch-size 8] [--max-tokens 64]
+Needs HARNESS_DATA_DIR (GSM8K). Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+from harness.backends import load_backend  # noqa: E402
+from harness.config import BackendConfig, RunConfig  # noqa: E402
+from harness.data import load_benchmark  # noqa: E402
+from harness.evaluate import FormatChoice, make_plan, plan_bench, resolve_checkpoint, run_plan  # noqa: E402
+from harness.grade.env import GradeEnv  # noqa: E402
+from harness.presets import get_preset  # noqa: E402
+from harness.registry import get_benchmark  # noqa: E402
+from harness.tiny import build_tiny_checkpoint  # noqa: E402
+
+BENCH = "gsm8k"
+
+
+def harness_run(ckpt: Path, backend: Any, out: Path, args: argparse.Namespace) -> tuple[float, int]:
+    """One in-process eval after model load; returns (seconds, completion tokens)."""
+    preset = get_preset("scalequest")
+    bench = get_benchmark(BENCH)
+    sampling = replace(preset.sampling, max_tokens=args.max_tokens)
+    config = RunConfig(benchmarks=(BENCH,), backend=backend.config, sampling=sampling, preset=preset.name,
+                       limit=args.items, out_dir=str(out))
+    t0 = time.perf_counter()
+    data = load_benchmark(bench, args.data_dir)
+    fmt = preset.format_for(bench.prompt_family, chat=backend.supports_chat())
+    bp = plan_bench(bench, data, FormatChoice(f"scalequest/{fmt.name}", fmt), backend, args.items)
+    plan = make_plan(config, resolve_checkpoint(str(ckpt), "hf"), [bp])
+    env = GradeEnv(config.math, config.sandbox)
+    try:
+        result = run_plan(plan, backend=backend, env=env)
+    finally:
+        env.close()
+    seconds = time.perf_counter() - t0
+    tokens = sum(r.completion_tokens for o in result.outcomes for r in o.records)
+    return seconds, tokens
+
+
+def rendered_prompts(backend: Any, args: argparse.Namespace) -> list[str]:
+    preset = get_preset("scalequest")
+    bench = get_benchmark(BENCH)
+    fmt = preset.format_for(bench.prompt_family, chat=backend.supports_chat())
+    samples = load_benchmark(bench, args.data_dir).samples[: args.items]
+    return [backend.render(fmt(s, bench.fewshot)) for s in samples]
+
+
+def plain_loop(backend: Any, prompts: list[str], args: argparse.Namespace) -> tuple[float, int]:
+    """The peer: tokenize, generate, decode in batches, nothing else; same model object and stop ids."""
+    import torch
+
+    tok, model = backend.tokenizer, backend.model
+    tok.padding_side = "left"
+    t0 = time.perf_counter()
+    tokens = 0
+    for i in range(0, len(prompts), args.batch_size):
+        enc = tok(prompts[i : i + args.batch_size], padding=True, add_special_tokens=False, return_tensors="pt")
+        with torch.inference_mode():
+            out = model.generate(**enc, max_new_tokens=args.max_tokens, do_sample=False,
+                                 eos_token_id=list(backend.stop_ids), pad_token_id=backend.pad_id)
+        new = out[:, enc["input_ids"].shape[1]:]
+        for row in new:
+            ids = row.tolist()
+            n = next((j + 1 for j, t in enumerate(ids) if t in backend.stop_ids), len(ids))
+            tokens += n
+        tok.batch_decode(new, skip_special_tokens=True)
+    return time.perf_counter() - t0, tokens
+
+
+def write_lm_eval_task(folder: Path, prompts: list[str], args: argparse.Namespace) -> None:
+    rows = [{"id": i, "prompt": p, "answer": "0"} for i, p in enumerate(prompts)]
+    (folder / "prompts.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (folder / "harness_overhead.yaml").write_text(
+        "task: harness_overhead\ndataset_path: json\ndataset_kwargs:\n  data_files:\n"
+        f"    test: {folder / 'prompts.jsonl'}\noutput_type: generate_until\ntest_split: test\n"
+        'doc_to_text: "{{prompt}}"\ndoc_to_target: "{{answer}}"\n'
+        "generation_kwargs:\n  until: [\"<|im_end|>\"]\n  do_sample: false\n"
+        f"  max_gen_toks: {args.max_tokens}\n"
+        "metric_list:\n  - metric: exact_match\n    aggregation: mean\n    higher_is_better: true\n"
+        "metadata:\n  version: 1.0\n"
+    )
+
+
+def timed(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def command_walls(ckpt: Path, prompts: list[str], work: Path, args: argparse.Namespace) -> tuple[float, float]:
+    """Whole-command wall times: `harness eval` and `lm-eval run --model hf` on the same prompts."""
+    task = work / "lm_eval_task"
+    task.mkdir()
+    write_lm_eval_task(task, prompts, args)
+    lm_eval = shutil.which("lm-eval") or str(Path(sys.executable).with_name("lm-eval"))
+    lm = timed([lm_eval, "run", "--model", "hf", "--model_args", f"pretrained={ckpt},dtype=float32",
+                "--device", "cpu", "--include_path", str(task), "--tasks", "harness_overhead",
+                "--batch_size", str(args.batch_size), "--output_path", str(work / "lm_out")])
+    data = ["--data-dir", args.data_dir] if args.data_dir else []
+    hr = timed([sys.executable, "-m", "harness", "eval", str(ckpt), "--benchmarks", BENCH, "--limit",
+                str(args.items), "--batch-size", str(args.batch_size), "--max-tokens", str(args.max_tokens),
+                "--device", "cpu", "--out", str(work / "cli_out"), *data])
+    return hr, lm
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--max-tokens", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--ckpt", default=str(REPO / ".tiny" / "ckpt"))
+    parser.add_argument("--data-dir", default=os.environ.get("HARNESS_DATA_DIR"))
+    parser.add_argument("--skip-lm-eval", action="store_true")
+    args = parser.parse_args()
+    ckpt = build_tiny_checkpoint(args.ckpt)
+    backend = load_backend(BackendConfig(kind="hf", model=str(ckpt), device="cpu", batch_size=args.batch_size))
+    prompts = rendered_prompts(backend, args)
+    plain_loop(backend, prompts[: args.batch_size], args)  # warm-up for both sides
+    work = Path(tempfile.mkdtemp(prefix="eval-overhead-"))
+    try:
+        plain = [plain_loop(backend, prompts, args) for _ in range(args.repeats)]
+        firsts = [harness_run(ckpt, backend, work / f"run{i}", args) for i in range(args.repeats)]
+        rerun = harness_run(ckpt, backend, work / "run0", args)
+        p_s, h_s = min(s for s, _ in plain), min(s for s, _ in firsts)
+        print(f"items={args.items} batch={args.batch_size} max_tokens={args.max_tokens} cpus={os.cpu_count()}")
+        print(f"plain generate loop   {p_s:8.2f} s  ({plain[0][1]} tokens)")
+        print(f"harness eval (hf)     {h_s:8.2f} s  ({firsts[0][1]} tokens)   "
+              f"ratio {h_s / p_s:5.2f}x  (target <= 1.10)")
+        print(f"rerun of completed    {rerun[0]:8.2f} s   ratio {rerun[0] / h_s:6.3f} of first run  (target <= 0.05)")
+        if not args.skip_lm_eval:
+            hr, lm = command_walls(ckpt, prompts, work, args)
+            print(f"commands, start-up included: harness eval {hr:.1f} s, lm-eval --model hf {lm:.1f} s, "
+                  f"ratio {hr / lm:.2f}x")
+    finally:
+        backend.close()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
