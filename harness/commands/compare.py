@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from harness.report.compare import CompareConfig, compare_runs, render
-from harness.report.stats import StatsConfig
-from harness.store.reader import load_run
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,6 +28,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Print the comparison; 1 on a regression with --fail-on-regression, else 0."""
+    # scipy is slow to import: only `compare` itself pays for it, not every harness command.
+    from harness.report.compare import CompareConfig, compare_runs, render
+    from harness.report.stats import StatsConfig
+    from harness.store.reader import load_run
+
     cfg = CompareConfig(
         stats=StatsConfig(alpha=args.alpha, n_boot=args.n_boot, seed=args.seed),
         min_delta=args.min_delta,
