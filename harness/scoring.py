@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.benchmark import Benchmark
+from harness.config import TruncationPolicy
 from harness.errors import DataError
 from harness.grade.env import GradeEnv
 from harness.types import Extraction, ExtractStatus, Grade, Sample, Status
@@ -29,6 +30,8 @@ class ScoreSummary:
     status_counts: Mapping[str, int]
     grader_versions: tuple[str, ...]
     extract_counts: Mapping[str, int] = field(default_factory=dict)
+    truncated_outputs: int = 0
+    """Records whose `finish_reason` is `length` (graded or not, per the truncation policy)."""
 
     @property
     def accuracy(self) -> float:
@@ -43,6 +46,7 @@ class ScoreSummary:
             "status_counts": dict(self.status_counts),
             **{status.value: self.status_counts.get(status.value, 0) for status in Status},
             "extract_status_counts": dict(self.extract_counts),
+            "truncated_outputs": self.truncated_outputs,
             "grader_version": ",".join(self.grader_versions),
         }
 
@@ -89,17 +93,40 @@ def score_records(
     env: GradeEnv,
     lookup: Mapping[str, Sample] | None = None,
     answers_only: bool = False,
+    truncation: TruncationPolicy = "grade",
 ) -> tuple[list[dict[str, Any]], ScoreSummary]:
-    """Extract (unless `answers_only`) and grade every record; one output record per input record."""
+    """Extract (unless `answers_only`) and grade every record; one output record per input record.
+
+    A record with `finish_reason: "length"` is counted as truncated; under `strict` it is not graded
+    but scored `truncated` (DART-Math's rule), as the runner does.
+    """
     samples = samples_for(records, bench, lookup or {})
     extractions = [
         _extract(str(rec["output"]), s, bench, answers_only) for rec, s in zip(records, samples, strict=True)
     ]
-    grades = bench.grade(list(zip(samples, extractions, strict=True)), env)
+    cut = [rec.get("finish_reason") == "length" for rec in records]
+    skip = [c and truncation == "strict" for c in cut]
+    to_grade = [(s, ex) for s, ex, k in zip(samples, extractions, skip, strict=True) if not k]
+    graded = iter(bench.grade(to_grade, env) if to_grade else [])
+    grades = [
+        Grade(Status.TRUNCATED, "strict-truncation", _version(bench), "finish_reason=length") if k else next(graded)
+        for k in skip
+    ]
     scored = [
         _scored(rec, s, ex, g) for rec, s, ex, g in zip(records, samples, extractions, grades, strict=True)
     ]
-    return scored, summarize(bench.name, grades, extractions)
+    return scored, summarize(bench.name, grades, extractions, truncated=sum(cut))
+
+
+def _version(bench: Benchmark) -> str:
+    """The version of the grader that would have graded the record (strict truncation is its rule)."""
+    if bench.kind == "math":
+        from harness.grade.math_equiv import GRADER_VERSION
+
+        return GRADER_VERSION
+    from harness.grade.code_exec import CODE_GRADER_VERSION
+
+    return CODE_GRADER_VERSION
 
 
 def _extract(output: str, sample: Sample, bench: Benchmark, answers_only: bool) -> Extraction:
@@ -123,7 +150,9 @@ def _scored(rec: Mapping[str, Any], sample: Sample, ex: Extraction, grade: Grade
     }
 
 
-def summarize(name: str, grades: Iterable[Grade], extractions: Iterable[Extraction] = ()) -> ScoreSummary:
+def summarize(
+    name: str, grades: Iterable[Grade], extractions: Iterable[Extraction] = (), truncated: int = 0
+) -> ScoreSummary:
     """Per-status counts and accuracy."""
     grades = list(grades)
     counts = Counter(g.status.value for g in grades)
@@ -134,6 +163,7 @@ def summarize(name: str, grades: Iterable[Grade], extractions: Iterable[Extracti
         status_counts=dict(counts),
         grader_versions=tuple(sorted({g.grader_version for g in grades})),
         extract_counts=dict(Counter(e.status.value for e in extractions)),
+        truncated_outputs=truncated,
     )
 
 

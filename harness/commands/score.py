@@ -24,6 +24,12 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument("--answers-only", action="store_true", help="'output' is already the final answer")
     parser.add_argument("--out", default=None, help="write one graded record per input record here")
     parser.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    parser.add_argument(
+        "--truncation",
+        choices=("grade", "strict"),
+        default="grade",
+        help="records with finish_reason 'length': grade what is there (default) or score them 'truncated'",
+    )
     parser.add_argument("--data-dir", default=None, help="benchmark data folder (default: $HARNESS_DATA_DIR)")
 
 
@@ -36,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
         lookup = {s.id: s for s in load_benchmark(bench, args.data_dir).samples}
     env = GradeEnv()
     try:
-        scored, summary = score_records(records, bench, env, lookup, answers_only=args.answers_only)
+        scored, summary = score_records(
+            records, bench, env, lookup, answers_only=args.answers_only, truncation=args.truncation
+        )
         grading: dict[str, Any] = env.describe()
     finally:
         env.close()

@@ -59,3 +59,29 @@ def test_bad_json_names_the_line(tmp_path):
     score.add_parser(parser.add_subparsers())
     with pytest.raises(DataError, match=":2:"):
         score.run(parser.parse_args(["score", str(path), "--benchmark", "gsm8k"]))
+
+
+def test_strict_truncation_scores_length_cut_records(tmp_path, capsys):
+    records = [
+        {"gold": "2", "output": "\\boxed{2}", "finish_reason": "length"},
+        {"gold": "2", "output": "\\boxed{2}", "finish_reason": "stop"},
+    ]
+    assert _run(tmp_path, records, "--benchmark", "math", "--json") == 0
+    graded = json.loads(capsys.readouterr().out)
+    assert graded["correct"] == 2 and graded["truncated_outputs"] == 1
+    assert _run(tmp_path, records, "--benchmark", "math", "--json", "--truncation", "strict") == 0
+    strict = json.loads(capsys.readouterr().out)
+    assert strict["correct"] == 1 and strict["truncated"] == 1 and strict["accuracy"] == 0.5
+
+
+def test_score_code_benchmark_runs_the_sandbox(tmp_path, data_dir, capsys):
+    rows = [json.loads(line) for line in (data_dir / "humaneval" / "test.jsonl").read_text().splitlines()[:1]]
+    good = "```python\n" + rows[0]["prompt"] + rows[0]["canonical_solution"] + "\n```"
+    bad = "```python\ndef has_close_elements(numbers, threshold):\n    return 1 / 0\n```"
+    records = [{"id": rows[0]["task_id"], "output": good}, {"id": rows[0]["task_id"], "output": bad}]
+    out = tmp_path / "code.jsonl"
+    rc = _run(tmp_path, records, "--benchmark", "humaneval", "--json", "--out", str(out), data_dir=data_dir)
+    assert rc == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["n"], summary["correct"], summary["incorrect"]) == (2, 1, 1)
+    assert [json.loads(line)["status"] for line in out.read_text().splitlines()] == ["correct", "incorrect"]

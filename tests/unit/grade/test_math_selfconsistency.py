@@ -5,7 +5,6 @@ The full sweeps (~11k items) are marked slow; the default run grades every 10th 
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from harness.extract.latex import last_boxed
 from harness.extract.math import extract_math
 from harness.grade.math_compare import Hints
 from harness.grade.math_equiv import EquivItem, MathChecker
+from harness.registry import get_benchmark
 
 MATH_BENCHMARKS = ("gsm8k", "gsm_hard", "math", "math500", "college_math", "olympiadbench", "aime24")
 
@@ -28,8 +28,7 @@ def checker():
 
 
 def _samples(name: str, data_dir: Path, step: int):
-    bench = importlib.import_module(f"benchmarks.{name}").BENCHMARK
-    return load_benchmark(bench, data_dir).samples[::step]
+    return load_benchmark(get_benchmark(name), data_dir).samples[::step]
 
 
 def _sweep(name: str, data_dir: Path, checker: MathChecker, step: int) -> None:
@@ -66,8 +65,11 @@ def _check_math500(data_dir: Path, checker: MathChecker, step: int) -> None:
     rows = _math500_pairs(data_dir)[::step]
     items = [EquivItem(r["answer"], last_boxed(r["solution"]) or "") for r in rows]
     results = checker.check_many(items)
-    bad = [(r["unique_id"], r["answer"], it.answer, res) for r, it, res in zip(rows, items, results, strict=True)
-           if not res.equal]
+    bad = [
+        (r["unique_id"], r["answer"], it.answer, res)
+        for r, it, res in zip(rows, items, results, strict=True)
+        if not res.equal
+    ]
     assert len(rows) == (500 + step - 1) // step
     assert not bad, f"{len(bad)} MATH500 answers differ from their solution's boxed answer: {bad[:5]}"
 
