@@ -43,8 +43,9 @@ class _Choice:
 
 
 class _Output:
-    prompt_token_ids = [1, 2, 3]
-    outputs = [_Choice("ok\nassert x", "stop", 4), _Choice("long", "length", 9)]
+    def __init__(self) -> None:
+        self.prompt_token_ids = [1, 2, 3]
+        self.outputs = [_Choice("ok\nassert x", "stop", 4), _Choice("long", "length", 9)]
 
 
 def test_request_output_maps_to_completions_and_cuts_stops() -> None:
