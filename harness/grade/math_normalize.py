@@ -57,6 +57,7 @@ _BOXED_WHOLE_RE = re.compile(r"^\\(?:boxed|fbox)\s*\{(.*)\}$", re.S)
 # `1,\!000`: the thin-space-negated comma is always a thousands separator, whatever spacing follows.
 _THOUSANDS_MARK_RE = re.compile(r",\s*\\!\s*")
 _PLUS_MINUS_RE = re.compile(r"\+\s*-")
+_MERIDIEM_RE = re.compile(r"(?<![a-zA-Z])([aApP])\.\s?[mM]\.?(?![a-zA-Z])")  # `9 a.m.` -> `9 am`
 # Shorthand arguments (`\frac{270}7`, `\frac 59`, `\frac \pi4`, `\sqrt5`): braced so literals parse.
 _ARG = r"(?:\{[^{}]*\}|\\[a-zA-Z]+|[0-9a-zA-Z])"
 _FRAC_SHORTHAND_RE = re.compile(rf"\\frac\s*({_ARG})\s*({_ARG})")
@@ -77,7 +78,7 @@ _UNIT_CANON = {
     "inche": "in", "ft": "ft", "feet": "ft", "foot": "ft", "yd": "yd", "yard": "yd", "mi": "mi",
     "mile": "mi", "lb": "lb", "pound": "lb", "oz": "oz", "ounce": "oz", "l": "l", "liter": "l",
     "litre": "l", "ml": "ml", "milliliter": "ml", "degree": "deg", "deg": "deg", "radian": "rad",
-    "rad": "rad", "mph": "mph", "unit": "unit", "percent": "%",
+    "rad": "rad", "mph": "mph", "unit": "unit", "percent": "%", "am": "am", "pm": "pm",
 }
 _SHORT_UNITS = "|".join(sorted((k for k in _UNIT_CANON if len(k) <= 2), key=len, reverse=True))
 _UNIT_WORD = rf"(?:[a-zA-Z]{{3,}}|(?:{_SHORT_UNITS}|L)(?![a-zA-Z]))"
@@ -132,6 +133,7 @@ def normalize(text: str) -> str:
     s = _FRAC_SHORTHAND_RE.sub(_brace_frac, s)
     s = _SQRT_SHORTHAND_RE.sub(r"\\sqrt{\1}", s)
     s = _PLUS_MINUS_RE.sub("-", s)
+    s = _MERIDIEM_RE.sub(lambda m: m.group(1).lower() + "m", s)
     if "\\" not in s and _PLAIN_MARK_RE.search(s):
         s = plain_to_latex(s)
     s = _ESCAPED_SPACE_RE.sub(" ", s.replace("~", " "))

@@ -61,6 +61,9 @@ def mv_job(pair: tuple[str, str]) -> bool | None:
 
 
 def main() -> int:
+    import logging
+
+    logging.disable(logging.WARNING)  # math-verify warns once per call that its own timeouts are off
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
@@ -120,6 +123,13 @@ def main() -> int:
             by_kind.setdefault(kind, [0, 0])[0] += v == expected
             by_kind[kind][1] += 1
         print(f"agreement with expected labels, {name}: " + ", ".join(f"{k} {a}/{t}" for k, (a, t) in by_kind.items()))
+    wrong = [(c, o) for c, o in zip(cases, ours, strict=True) if o != c[2]]
+    print(f"ours vs expected labels: {len(wrong)} wrong")
+    for (gold, out, expected, kind), o in wrong[:20]:
+        print(f"  [{kind}] expected={expected} ours={o} gold={gold!r} pred={out[-80:]!r}")
+    max_job = float((info.get("pool") or {}).get("max_job_s", 0.0))
+    budget_ok = max_job <= config.timeout_s + 1.0
+    print(f"slowest symbolic item: {max_job:.2f} s (budget {config.timeout_s:g} s + 1 s: {'ok' if budget_ok else 'OVER'})")
     disagree = [(c, o, t) for c, o, t in zip(cases, ours, theirs, strict=True) if o != t]
     print(f"disagreements: {len(disagree)}")
     for (gold, out, expected, kind), o, t in disagree[:40]:

@@ -116,3 +116,36 @@ def test_async_callers(checker):
 
     # A decimal for an irrational exact gold is wrong even within tolerance.
     assert asyncio.run(main()) == [True, False, False, True]
+
+
+def test_hostile_outputs_through_extract_and_grade_from_threads():
+    """The whole GradeFn path on hostile outputs, from several threads: every item gets a status in time."""
+    from harness.grade.env import GradeEnv
+    from harness.grade.math_grade import grade_math
+    from harness.types import Sample, Status
+
+    outputs = [
+        ("x" * 1_000_000) + r" so the answer is $\boxed{10^{10^{10^{10}}}}$.",
+        r"\boxed{" + "{" * 3000 + "7" + "}" * 3000 + "}",
+        "\ud800" * 1000 + r"\boxed{\frac{1}{\ud800}}",
+        r"\boxed{\frac{1}{}}\left(\right.",
+        r"so \boxed{\sqrt{8}}",
+    ]
+    env = GradeEnv(math_config=MathGradeConfig(workers=2, timeout_s=BUDGET_S))
+
+    def run(_: int) -> list[Status]:
+        pairs = [(Sample("t", "0", str(k), "", r"2\sqrt{2}"), extract_math(o)) for k, o in enumerate(outputs)]
+        return [g.status for g in grade_math(pairs, env)]
+
+    try:
+        start = time.monotonic()
+        with ThreadPoolExecutor(3) as pool:
+            results = list(pool.map(run, range(3)))
+        assert time.monotonic() - start < 3 * len(outputs) * (BUDGET_S + 1.0)
+        for statuses in results:
+            assert statuses[-1] is Status.CORRECT
+            assert all(s is not Status.CORRECT for s in statuses[:-1])
+        assert env.math().describe()["pool"]["max_job_s"] < BUDGET_S + 1.0
+        _pool_still_works(env.math())
+    finally:
+        env.close()
