@@ -207,6 +207,8 @@ class _Invocation:
     started: str
     t0: float
     load_s: float
+    host: dict[str, Any] = field(default_factory=lambda: {**harness_info(), "hardware": hardware()})
+    """Harness version, git sha and hardware, looked up once per invocation."""
     status: str = "running"
     outcomes: list[BenchOutcome] = field(default_factory=list)
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -235,11 +237,12 @@ def build_manifest(
                        "fingerprint": plan.checkpoint.fingerprint},
         "config": to_jsonable(plan.config),
         "config_hash": plan.config_hash,
-        **harness_info(),
+        "harness_version": inv.host["harness_version"],
+        "git_sha": inv.host["git_sha"],
         "grader_versions": {o.name: list(o.grader_versions) for o in inv.outcomes},
         "benchmarks": {b.name: bench_manifest(b) for b in plan.benches},
         "backend": backend.info(),
-        "hardware": hardware(),
+        "hardware": inv.host["hardware"],
         "timings": this,
         "invocations": [*history, this],
         "tags": dict(plan.config.tags),

@@ -42,12 +42,17 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     how.add_argument("--top-p", type=float, default=None)
     how.add_argument("--seed", type=int, default=None)
     how.add_argument("--max-tokens", type=int, default=None, help="max new tokens per sample")
-    how.add_argument("--strict-truncation", action="store_true", default=None,
-                     help="score outputs cut at --max-tokens as wrong (status truncated)")
+    how.add_argument("--strict-truncation", action="store_const", const="strict", dest="truncation",
+                     help="score outputs cut at --max-tokens as wrong (status truncated); = --truncation strict")
+    how.add_argument("--truncation", choices=("grade", "strict"), default=None,
+                     help="grade: grade what is there and count it; strict: truncated is wrong (default: preset)")
     how.add_argument("--batch-size", type=int, default=None, help="prompts per batch (default 8)")
     how.add_argument("--device", default=None, help="hf: cpu, cuda, cuda:1 ... (default: auto)")
     how.add_argument("--dtype", default=None, help="hf/vllm weights dtype (default: auto)")
     how.add_argument("--base-url", default=None, help="openai: server URL (default: $OPENAI_BASE_URL)")
+    how.add_argument("--endpoint", choices=("chat", "completions"), default=None,
+                     help="openai: chat (server templates) or completions (templated here; CKPT must be the "
+                     "checkpoint directory the server runs); default chat")
     out = p.add_argument_group("output")
     out.add_argument("--out", default="results", help="results folder (default: results)")
     out.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help="label the run (repeatable)")
@@ -71,8 +76,8 @@ def validate_args(args: argparse.Namespace) -> None:
         raise ConfigError(f"--temperature must be >= 0, got {args.temperature}")
     if args.top_p is not None and not 0 < args.top_p <= 1:
         raise ConfigError(f"--top-p must be in (0, 1], got {args.top_p}")
-    if args.base_url and args.backend != "openai":
-        raise ConfigError("--base-url only applies to --backend openai")
+    if (args.base_url or args.endpoint) and args.backend != "openai":
+        raise ConfigError("--base-url and --endpoint only apply to --backend openai")
     for tag in args.tag:
         if "=" not in tag or not tag.split("=", 1)[0].strip():
             raise ConfigError(f"--tag {tag!r} is not KEY=VALUE")
@@ -107,13 +112,13 @@ def _backend(args: argparse.Namespace) -> BackendConfig:
         raise ConfigError("--backend openai needs --base-url URL (or $OPENAI_BASE_URL), e.g. http://127.0.0.1:8000/v1")
     return replace(
         base, kind=args.backend, model=model, device=args.device or base.device, dtype=args.dtype or base.dtype,
-        batch_size=args.batch_size or base.batch_size, base_url=base_url,
+        batch_size=args.batch_size or base.batch_size, base_url=base_url, endpoint=args.endpoint or base.endpoint,
     )
 
 
 def build_config(args: argparse.Namespace, benchmarks: list[Benchmark], preset: Any) -> RunConfig:
     """The RunConfig for these flags: preset defaults, explicit flags on top."""
-    truncation: TruncationPolicy = "strict" if args.strict_truncation else preset.truncation
+    truncation: TruncationPolicy = args.truncation or preset.truncation
     tags = tuple((k.strip(), v) for k, v in (t.split("=", 1) for t in args.tag))
     return RunConfig(
         benchmarks=tuple(b.name for b in benchmarks),
@@ -133,13 +138,12 @@ def resume_command(args: argparse.Namespace) -> str:
     """The exact command that continues this run (same flags, so the same run id)."""
     parts = ["harness", "eval", args.checkpoint]
     for flag in ("benchmarks", "suite", "limit", "data_dir", "backend", "preset", "n", "temperature", "top_p",
-                 "seed", "max_tokens", "batch_size", "device", "dtype", "base_url", "out"):
+                 "seed", "max_tokens", "truncation", "batch_size", "device", "dtype", "base_url", "endpoint", "out"):
         value = getattr(args, flag)
         if value is not None:
             parts += ["--" + flag.replace("_", "-"), str(value)]
-    for flag in ("allow_data_mismatch", "strict_truncation"):
-        if getattr(args, flag):
-            parts.append("--" + flag.replace("_", "-"))
+    if args.allow_data_mismatch:
+        parts.append("--allow-data-mismatch")
     for tag in args.tag:
         parts += ["--tag", tag]
     return shlex.join(parts)

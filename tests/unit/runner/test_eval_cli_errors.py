@@ -23,7 +23,7 @@ CASES = [
     (["--limit", "-3"], "--limit must be at least 1"),
     (["--top-p", "1.5"], "--top-p must be in (0, 1]"),
     (["--tag", "novalue"], "is not KEY=VALUE"),
-    (["--base-url", "http://127.0.0.1:1/v1"], "--base-url only applies to --backend openai"),
+    (["--base-url", "http://127.0.0.1:1/v1"], "--base-url and --endpoint only apply to --backend openai"),
     (["--benchmarks", "gsm8kk"], "unknown benchmark 'gsm8kk'; did you mean 'gsm8k'?"),
     (["--suite", "mathh"], "unknown suite 'mathh'; did you mean 'math'?"),
     (["--preset", "scalequestt"], "scalequestt"),
