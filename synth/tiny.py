@@ -9,12 +9,12 @@ reward model is a randomly initialised scalar head on the same tokenizer.
 from __future__ import annotations
 
 import random
+import shutil
 from pathlib import Path
 from typing import Any
 
 from synth.prompts import SOLVABILITY
 
-ROLES = ("qgen", "judge", "solver", "reward")
 _SALAD = ("the", "train", "apples", "sum", "blue", "of", "miles", "each", "river", "total")
 
 
@@ -71,18 +71,23 @@ def _reward_model(solver: Path, out: Path, seed: int) -> None:
 
 
 def build_tiny_models(root: str | Path, seed: int = 0) -> dict[str, Path]:
-    """Build (or keep) the four tiny checkpoints under `root`; returns role -> path."""
+    """Build (or keep) the tiny checkpoints under `root`; returns role -> path.
+
+    The question generator and the solver share one chat checkpoint (`chat/`): it writes
+    arithmetic questions after an opened user turn and boxed answers after an assistant turn.
+    """
     from harness.tiny import build_tiny_checkpoint
 
     root = Path(root)
-    paths = {role: root / role for role in ROLES}
-    build_tiny_checkpoint(paths["qgen"], seed=seed)
-    build_tiny_checkpoint(paths["solver"], seed=seed + 2)
-    judge_done = paths["judge"] / "synth-judge.done"
-    if not judge_done.exists():
-        build_tiny_checkpoint(paths["judge"], seed=seed + 1)
-        _imprint(paths["judge"], _judge_texts(random.Random(seed), 200), steps=40, seed=seed)
-        judge_done.write_text("1\n")
-    if not (paths["reward"] / "config.json").exists():
-        _reward_model(paths["solver"], paths["reward"], seed)
-    return paths
+    chat = build_tiny_checkpoint(root / "chat", seed=seed)
+    judge = root / "judge"
+    if not (judge / "synth-judge.done").exists():
+        if judge.exists():
+            shutil.rmtree(judge)
+        shutil.copytree(chat, judge)
+        _imprint(judge, _judge_texts(random.Random(seed), 200), steps=40, seed=seed)
+        (judge / "synth-judge.done").write_text("1\n")
+    reward = root / "reward"
+    if not (reward / "config.json").exists():
+        _reward_model(chat, reward, seed)
+    return {"qgen": chat, "solver": chat, "judge": judge, "reward": reward}

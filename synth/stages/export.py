@@ -92,10 +92,11 @@ def data_card(chain: Sequence[StageDir], shards: int, recipe: str) -> dict[str, 
         st = merged_stats(sd, shards)
         if sd.name == "generate":
             pool = st["out"] or None
-        removed = st["in"] - st["out"]
+        removed = sum(st["dropped"].values())
+        seen = st["out"] + removed  # respond turns 1 question into k responses: count what the stage emitted
         stages.append({
             "stage": sd.name, "version": sd.version, "in": st["in"], "out": st["out"], "dropped": st["dropped"],
-            "removed_of_input": round(removed / st["in"], 4) if st["in"] else None,
+            "removed_of_input": round(removed / seen, 4) if seen else None,
             "removed_of_pool": round(removed / pool, 4) if pool and sd.name in PAPER_REMOVED_OF_POOL else None,
             "paper_removed_of_pool": PAPER_REMOVED_OF_POOL.get(sd.name),
             "paper": PAPER_NOTES.get(sd.name, ""),

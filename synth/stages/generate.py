@@ -77,11 +77,12 @@ class Generate(BackendStage):
         batch_no = 0
         while made < count:
             size = min(self.cfg.batch_size, count - made)
-            sampling = SamplingConfig(n=1, temperature=self.cfg.temperature, top_p=self.cfg.top_p,
+            # One prompt, n samples: backends seed each sample by its index k, so n copies of the
+            # same prompt with n=1 would all draw the same sample.
+            sampling = SamplingConfig(n=size, temperature=self.cfg.temperature, top_p=self.cfg.top_p,
                                       max_tokens=self.cfg.max_tokens, seed=ctx.seed("batch", batch_no))
-            outs = self.backend.generate([prompt] * size, sampling)
-            for j, comps in enumerate(outs):
-                comp = comps[0]
+            (comps,) = self.backend.generate([prompt], sampling)
+            for j, comp in enumerate(comps):
                 ctx.stats.n_in += 1
                 ctx.stats.add_tokens(comp.prompt_tokens, comp.completion_tokens)
                 rec = Record.new({"question": comp.text.strip(), "generator": self.cfg.model,

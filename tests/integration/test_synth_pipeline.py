@@ -67,6 +67,7 @@ def test_local_run_completes_every_stage(local_run: Path, tiny_env: dict[str, st
     assert status.returncode == 0 and status.stdout.count(" 2/2 ") == len(names), status.stdout
 
 
+@pytest.mark.slow
 def test_ray_executor_gives_the_same_records(local_run: Path, tiny_env: dict[str, str],
                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ray = pytest.importorskip("ray")
@@ -84,6 +85,7 @@ def test_ray_executor_gives_the_same_records(local_run: Path, tiny_env: dict[str
     assert stage_files(tmp_path) == stage_files(local_run)
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_only_missing_shards(local_run: Path, tiny_env: dict[str, str], tmp_path: Path) -> None:
     raw = yaml.safe_load(TINY.read_text())
     raw["executor"]["workers"] = 1  # shards one after the other, so the kill lands between them
