@@ -134,6 +134,27 @@ def _mbpp_args(n: int, a: Any) -> Any:
     return a
 
 
+def _encode_line(json: Any, value: Any) -> str:
+    """JSON of the encoded value; past BIG_OUTPUT characters, streamed into a sha256 digest instead
+    (exact comparison only), so huge outputs never exist as one string."""
+    chunks = json.JSONEncoder().iterencode(_enc(value))
+    head: list[str] = []
+    size = 0
+    for chunk in chunks:
+        head.append(chunk)
+        size += len(chunk)
+        if size > BIG_OUTPUT:
+            import hashlib
+
+            digest = hashlib.sha256()
+            for part in head:
+                digest.update(part.encode("utf-8", "surrogatepass"))
+            for part in chunks:
+                digest.update(part.encode("utf-8", "surrogatepass"))
+            return f'{{"h": "{digest.hexdigest()}"}}'
+    return "".join(head)
+
+
 def _fail(where: str, exc: BaseException) -> NoReturn:
     _emit(2, f"{where}: {type(exc).__name__}: {str(exc)[:300]}\n".encode("utf-8", "replace"))
     _exit(1)
@@ -162,12 +183,7 @@ def _run_io(job: dict[str, Any], ns: dict[str, Any], nonce: str, fd: int) -> NoR
             value = fn(*args)
             if job.get("not_none"):
                 value = value is not None
-            text = json.dumps(_enc(value))
-            if len(text) > BIG_OUTPUT:  # huge outputs travel as a digest: exact comparison only
-                import hashlib
-
-                text = json.dumps({"h": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()})
-            lines.append(f"[{i}, 1, {text}]")
+            lines.append(f"[{i}, 1, {_encode_line(json, value)}]")
         except BaseException as exc:  # the program's failure on this input, not the driver's
             lines.append(json.dumps([i, 0, f"{type(exc).__name__}: {str(exc)[:200]}"]))
             break

@@ -47,6 +47,8 @@ class Reference:
     duration_s: float
     outputs: tuple[Any, ...] | None = None
     detail: str = ""
+    memory_mb: int = 0
+    """The memory cap the reference passed under; programs for this item get the same (0: config's)."""
 
 
 @dataclass(frozen=True)
@@ -166,18 +168,34 @@ def judge_io(res: ExecResult, nonce: str, meta: Mapping[str, Any], ref: Referenc
     return Verdict(Status.INCORRECT, f"{part}_failed", f"base: {base_ok}; first failing input #{first_bad}")
 
 
+MEMORY_RETRY_FACTOR = 4
+"""A reference that fails under the configured memory cap is retried once with this multiple; if it
+then passes, that cap becomes the item's cap for every program (as time limits follow the reference)."""
+
+
 def measure_reference(sandbox: Sandbox, meta: Mapping[str, Any], memory_mb: int) -> Reference:
+    """Measure the reference under the configured memory cap, or a larger one if it needs it."""
+    ref = _measure_once(sandbox, meta, memory_mb)
+    if not ref.ok and "MemoryError" in ref.detail:
+        bigger = _measure_once(sandbox, meta, memory_mb * MEMORY_RETRY_FACTOR)
+        if bigger.ok:
+            return bigger
+    return ref
+
+
+def _measure_once(sandbox: Sandbox, meta: Mapping[str, Any], memory_mb: int) -> Reference:
     """Run the canonical solution once: its duration sets limits; its outputs are the truth (io)."""
     not_none = meta.get("oracle") == "mbpp" and meta["entry_point"] in MBPP_NOT_NONE
     job = _job(meta, meta["reference"], not_none=not_none)
     res, nonce = run_program(sandbox, job, REFERENCE_LIMIT_S, memory_mb)
     if job["mode"] == "assert":
         v = judge_assert(res, nonce)
-        return Reference(v.status == Status.CORRECT, res.duration_s, None, v.detail)
+        return Reference(v.status == Status.CORRECT, res.duration_s, None, v.detail, memory_mb)
     lines = _io_lines(res, nonce)
     n = len(job["inputs"])
     if res.status != ExecStatus.OK or lines is None or len(lines) != n:
-        return Reference(False, res.duration_s, None, f"reference run failed: {_tail(res)}")
+        last = lines[-1][:300] if lines else _tail(res)
+        return Reference(False, res.duration_s, None, f"reference run failed: {last}", memory_mb)
     outs: list[Any] = []
     for line in lines:
         try:
@@ -185,9 +203,9 @@ def measure_reference(sandbox: Sandbox, meta: Mapping[str, Any], memory_mb: int)
         except ValueError as exc:
             return Reference(False, res.duration_s, None, str(exc))
         if not ok:
-            return Reference(False, res.duration_s, None, f"reference raised: {value}")
+            return Reference(False, res.duration_s, None, f"reference raised: {value}", memory_mb)
         outs.append(value)
-    return Reference(True, res.duration_s, tuple(outs))
+    return Reference(True, res.duration_s, tuple(outs), "", memory_mb)
 
 
 def time_limit(config: SandboxConfig, ref: Reference) -> float:
@@ -233,7 +251,8 @@ def grade_one(sandbox: Sandbox, config: SandboxConfig, sample: Sample, extractio
     if meta["mode"] == "io" and not ref.ok:
         return Verdict(Status.ERROR, "reference_failed", ref.detail)
     limit = time_limit(config, ref) if ref.ok else config.time_floor_s
-    res, nonce = run_program(sandbox, _job(meta, extraction.answer), limit, config.memory_mb)
+    memory = max(config.memory_mb, ref.memory_mb) if ref.ok else config.memory_mb
+    res, nonce = run_program(sandbox, _job(meta, extraction.answer), limit, memory)
     if meta["mode"] == "assert":
         return judge_assert(res, nonce)
     return judge_io(res, nonce, meta, ref)
