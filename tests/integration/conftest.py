@@ -55,6 +55,9 @@ def served_tiny(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory)
     cli = Path(sys.executable).with_name("transformers")
     cmd = [str(cli), "serve", str(tiny_checkpoint), "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+    # One torch thread: fast on a small shared CPU, and the same float reduction order as a
+    # single-threaded in-process model, so greedy outputs can be compared exactly.
+    env["OMP_NUM_THREADS"] = "1"
     with log.open("wb") as sink:
         proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:

@@ -45,6 +45,18 @@ PROMPTS = [
 ]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    """One intra-op thread while this module runs: on a small shared CPU, torch's spinning worker
+    threads make a tiny model ten times slower. Restored afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def hf(tiny_checkpoint: Path) -> HFBackend:
     return HFBackend(BackendConfig(kind="hf", model=str(tiny_checkpoint), device="cpu", batch_size=4))

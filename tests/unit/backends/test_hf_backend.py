@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,18 @@ PROMPTS = [
     Prompt(messages=(ChatMessage("system", "Be brief."), ChatMessage("user", "Find 2 - 9."))),
     Prompt(text="the"),
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    """One intra-op thread while this module runs: on a small shared CPU, torch's spinning worker
+    threads make a tiny model ten times slower. Restored afterwards."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
