@@ -134,4 +134,4 @@ def print_summary(plan: EvalPlan, result: EvalResult) -> None:
     generated = sum(o.generated for o in result.outcomes)
     skipped = sum(o.skipped for o in result.outcomes)
     out.print(f"generated {generated} samples, reused {skipped} stored, in {result.wall_s:.1f} s")
-    out.print(f"results: {result.run_dir}/  (manifest.json, metrics.json, records/)", markup=False)
+    out.print(f"results: {result.run_dir}/  (manifest.json, metrics.json, records/)", markup=False, soft_wrap=True)
