@@ -11,6 +11,10 @@ Numeric policy (documented, and the reason `50` never equals `0.5`):
   other side at its written precision (|a-b| <= half a unit in its last digit): `16386.17` is not
   `16386.16`, while `3.333333` does equal `10/3` and GSM-Hard's float gold `3.3333333333333335`
   (decimals longer than 12 digits are float artifacts and claim no precision);
+- a decimal answer for an exact *irrational* gold (`3.14159` for `\\pi`, `1.41421356` for `\\sqrt{2}`) is
+  wrong even within rel_tol: the question asked for the exact value (rule `decimal_for_irrational`);
+- exact values that are not plain rationals are compared by evaluation at enough digits to separate
+  neighbouring integers (`2^{100}` vs that plus one is wrong), never through floats;
 - a benchmark tolerance (OlympiadBench `error`) replaces both with |a-b| <= tolerance;
 - a percent sign on one side only: `10\\%` equals `10` and `0.1`; without a sign nothing is rescaled;
 - `integer_answer` (AIME): exact only, no tolerance (`025` equals `25`).
