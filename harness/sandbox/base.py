@@ -310,12 +310,29 @@ def _wait(proc: subprocess.Popen[bytes], limit_s: float, flood: threading.Event,
             os.close(pidfd)
 
 
+def _user_name() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
 class WorkDirs:
     """Private per-run directories under one root the harness owns; each removed after its run."""
 
     def __init__(self, prefix: str = "harness-sbx-") -> None:
-        self.root = Path(tempfile.mkdtemp(prefix=prefix))
+        self._remove_stale(prefix)
+        self.root = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
         os.chmod(self.root, 0o711)
+
+    @staticmethod
+    def _remove_stale(prefix: str) -> None:
+        """Remove roots left by harness processes that were killed before they could clean up."""
+        for old in Path(tempfile.gettempdir()).glob(f"{prefix}*-*"):
+            pid = old.name[len(prefix):].split("-", 1)[0]
+            if pid.isdigit() and old.owner() == _user_name() and not Path(f"/proc/{pid}").exists():
+                for child in old.iterdir():
+                    WorkDirs.remove(child)
+                shutil.rmtree(old, ignore_errors=True)
 
     def create(self, files: Mapping[str, str | bytes]) -> Path:
         """A fresh directory holding `files` (names relative, no '..')."""
