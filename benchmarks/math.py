@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from benchmarks._math_common import MATH_SUITES, extract_boxed_first, grade
+from benchmarks._math_common import MATH_SUITES, extract_boxed_first, extract_with_number_fallback, grade
 from harness.benchmark import Benchmark, DataSpec, HubSource
 from harness.data import read_jsonl
 from harness.errors import DataError
@@ -71,6 +71,7 @@ BENCHMARK = Benchmark(
     ),
     to_sample=to_sample,
     extract=extract_boxed_first,
+    extract_fallback=extract_with_number_fallback,
     grade=grade,
     prompt_family="math",
     breakdown=("subject", "level"),

@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks._math_common import MATH_SUITES, extract_boxed_first, grade, strip_math_delimiters
+from benchmarks._math_common import (
+    MATH_SUITES,
+    extract_boxed_first,
+    extract_with_number_fallback,
+    grade,
+    strip_math_delimiters,
+)
 from harness.benchmark import Benchmark, DataSpec, HubSource
 from harness.types import Sample
 
@@ -56,6 +62,7 @@ BENCHMARK = Benchmark(
     ),
     to_sample=to_sample,
     extract=extract_boxed_first,
+    extract_fallback=extract_with_number_fallback,
     grade=grade,
     prompt_family="math",
     breakdown=("subfield",),

@@ -74,6 +74,8 @@ class Benchmark:
     """Key presets use to choose a prompt format ('math', 'humaneval', 'mbpp')."""
     breakdown: tuple[str, ...] = ()
     """`Sample.meta` keys metrics are broken down by (subject, level, topic, ...)."""
+    extract_fallback: Extractor | None = None
+    """Tried when `extract` finds no answer and the run allows fallbacks (MathGradeConfig.answer_fallback)."""
     fewshot: tuple[Sample, ...] = ()
     """Exemplars for few-shot prompt formats, in order."""
     suites: tuple[str, ...] = field(default=())

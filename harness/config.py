@@ -64,6 +64,9 @@ class MathGradeConfig:
     abs_tol: float = 1e-9
     max_answer_chars: int = 2000
     truncation: TruncationPolicy = "grade"
+    answer_fallback: bool = False
+    """When extraction finds no final answer, try the benchmark's fallback extractor (the last
+    number, for math), as the Qwen2.5-Math and DART-Math graders do; set by the preset."""
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,8 @@ def make_plan(config: RunConfig, checkpoint: CheckpointRef, benches: Sequence[Be
 def settings_for(config: RunConfig) -> RunSettings:
     """The runner's knobs, taken from the run config."""
     return RunSettings(
-        sampling=config.sampling, truncation=config.math.truncation, batch_size=config.backend.batch_size
+        sampling=config.sampling, truncation=config.math.truncation, batch_size=config.backend.batch_size,
+        answer_fallback=config.math.answer_fallback,
     )
 
 

@@ -21,7 +21,7 @@ from harness.grade.env import GradeEnv
 from harness.store.codec import Generation, SampleKey, record_key
 from harness.store.resume import StoredState, load_state
 from harness.store.writer import RunStore
-from harness.types import Completion, Grade, Prompt, Sample, SampleRecord, Status
+from harness.types import Completion, Extraction, ExtractStatus, Grade, Prompt, Sample, SampleRecord, Status
 
 PromptFormat = Callable[[Sample, Sequence[Sample]], Prompt]
 """A preset's prompt format for one prompt family: (sample, few-shot exemplars) -> Prompt."""
@@ -91,6 +91,7 @@ class RunSettings:
     sampling: SamplingConfig
     truncation: TruncationPolicy = "grade"
     batch_size: int = 8
+    answer_fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,14 +148,23 @@ def plan_work(
     return regrade, ordered, done
 
 
+def extract_one(bench: Benchmark, output: str, sample: Sample, fallback: bool) -> Extraction:
+    """The benchmark's extraction, then its fallback extractor when allowed and nothing was found."""
+    extraction = bench.extract(output, sample)
+    if fallback and extraction.status == ExtractStatus.NO_ANSWER and bench.extract_fallback is not None:
+        return bench.extract_fallback(output, sample)
+    return extraction
+
+
 def grade_generations(
     bench: Benchmark,
     pairs: Sequence[tuple[PreparedItem, Generation]],
     env: GradeEnv,
     truncation: TruncationPolicy,
+    answer_fallback: bool = False,
 ) -> list[SampleRecord]:
     """Extract and grade stored generations; under 'strict' a length-truncated output is `truncated`."""
-    extractions = [bench.extract(gen.output, item.sample) for item, gen in pairs]
+    extractions = [extract_one(bench, gen.output, item.sample, answer_fallback) for item, gen in pairs]
     strict = [truncation == "strict" and gen.finish_reason == "length" for _, gen in pairs]
     to_grade = [(item.sample, ex) for (item, _), ex, s in zip(pairs, extractions, strict, strict=True) if not s]
     graded = iter(bench.grade(to_grade, env) if to_grade else [])
@@ -216,7 +226,7 @@ def _store_graded(
     env: GradeEnv, settings: RunSettings, clock: _Clock,
 ) -> None:
     t0 = time.perf_counter()
-    records = grade_generations(bench, pairs, env, settings.truncation)
+    records = grade_generations(bench, pairs, env, settings.truncation, settings.answer_fallback)
     clock.grade_s += time.perf_counter() - t0
     store.append_records(bench.name, records, [item.rendered for item, _ in pairs])
     clock.records.extend(records)

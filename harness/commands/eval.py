@@ -125,7 +125,7 @@ def build_config(args: argparse.Namespace, benchmarks: list[Benchmark], preset: 
         backend=_backend(args),
         sampling=_sampling(args, preset),
         preset=args.preset,
-        math=replace(MathGradeConfig(), truncation=truncation),
+        math=replace(MathGradeConfig(), truncation=truncation, answer_fallback=preset.math_last_number_fallback),
         limit=args.limit,
         out_dir=args.out,
         data_dir=args.data_dir,
