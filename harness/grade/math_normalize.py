@@ -192,7 +192,7 @@ def strip_percent(text: str) -> tuple[str, bool]:
 
 def split_units(text: str) -> tuple[str, str]:
     """(number, unit words) for `5 cm^2`; (text, "") when there is no unit suffix."""
-    m = _UNIT_SUFFIX_RE.match(text)
+    m = _UNIT_SUFFIX_RE.match(_TRAILING_PUNCT_RE.sub("", text))
     if m is None or m.group("unit").split()[0].lower() in ("and", "or", "times", "to", "of", "for"):
         return text, ""
     return m.group("num").strip(), m.group("unit").strip()
@@ -323,7 +323,7 @@ def parse_literal(text: str, *, thousands: bool = True) -> Literal | None:
     return Literal(sign * value, decimal and value.denominator != 1, percent, digits)
 
 
-BASE_N_RE = re.compile(r"^([0-9A-Za-z.]+)_\{?([0-9]+)\}?$")
+BASE_N_RE = re.compile(r"^(-?[0-9A-Za-z.]+)_\{?([0-9]+)\}?$")
 CHOICE_RE = re.compile(r"^\(?\s*([A-J])\s*\)?$")
 WORD_RE = re.compile(r"^[A-Za-z][A-Za-z'\-]*$")
 CLOCK_RE = re.compile(r"^[0-9]+(?::[0-9]+)+$")

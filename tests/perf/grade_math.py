@@ -129,7 +129,8 @@ def main() -> int:
         print(f"  [{kind}] expected={expected} ours={o} gold={gold!r} pred={out[-80:]!r}")
     max_job = float((info.get("pool") or {}).get("max_job_s", 0.0))
     budget_ok = max_job <= config.timeout_s + 1.0
-    print(f"slowest symbolic item: {max_job:.2f} s (budget {config.timeout_s:g} s + 1 s: {'ok' if budget_ok else 'OVER'})")
+    verdict = "ok" if budget_ok else "OVER"
+    print(f"slowest symbolic item: {max_job:.2f} s (budget {config.timeout_s:g} s + 1 s: {verdict})")
     disagree = [(c, o, t) for c, o, t in zip(cases, ours, theirs, strict=True) if o != t]
     print(f"disagreements: {len(disagree)}")
     for (gold, out, expected, kind), o, t in disagree[:40]:
