@@ -182,13 +182,19 @@ class HFBackend:
     def _rows(self, prompts: Sequence[Prompt], sampling: SamplingConfig) -> list[_Row]:
         rows: list[_Row] = []
         samples = 1 if is_greedy(sampling) else sampling.n
+        texts = [self.render(p) for p in prompts]
+        # Raw text gets the tokenizer's special tokens (a BOS where the model uses one), as vLLM
+        # and the completions endpoint do; a rendered chat template already has them. One
+        # tokenizer call per kind instead of one per prompt (same ids, fewer round trips).
+        ids: dict[int, tuple[int, ...]] = {}
+        for raw in (True, False):
+            picked = [i for i, p in enumerate(prompts) if (p.messages is None) == raw]
+            if picked:
+                enc = self.tokenizer([texts[i] for i in picked], add_special_tokens=raw)["input_ids"]
+                ids.update((i, tuple(e)) for i, e in zip(picked, enc, strict=True))
         for i, prompt in enumerate(prompts):
-            text = self.render(prompt)
-            # Raw text gets the tokenizer's special tokens (a BOS where the model uses one), as
-            # vLLM and the completions endpoint do; a rendered chat template already has them.
-            ids = tuple(self.tokenizer(text, add_special_tokens=prompt.messages is None)["input_ids"])
             stops = stop_strings(prompt, sampling)
-            rows.extend(_Row(i, k, ids, stops, sample_seed(sampling.seed, text, k)) for k in range(samples))
+            rows.extend(_Row(i, k, ids[i], stops, sample_seed(sampling.seed, texts[i], k)) for k in range(samples))
         return rows
 
     def _generate_batch(self, batch: list[_Row], sampling: SamplingConfig) -> list[Completion]:
@@ -206,7 +212,12 @@ class HFBackend:
                 input_ids[j, longest - len(r.ids) :] = torch.tensor(r.ids)
                 mask[j, longest - len(r.ids) :] = 1
             stops = sorted({s for r in rows for s in r.stops})
-            criteria = _StopStrings(self.tokenizer, [r.stops for r in rows], longest, self._candidate_mask(stops))
+            # Without stop strings no criterion runs per step (and no vocab-wide candidate mask is built).
+            criteria = (
+                _StopStrings(self.tokenizer, [r.stops for r in rows], longest, self._candidate_mask(stops))
+                if stops
+                else None
+            )
             processors = [] if is_greedy(sampling) else [_GumbelSampler([r.seed for r in rows], sampling)]
             with torch.inference_mode():
                 out = self.model.generate(
@@ -216,11 +227,12 @@ class HFBackend:
                     do_sample=False,
                     num_beams=1,
                     logits_processor=processors,
-                    stopping_criteria=[criteria] if stops else [],
+                    stopping_criteria=[criteria] if criteria is not None else [],
                 )
             generated = out[:, longest:].cpu().tolist()
+            stopped_at = criteria.stopped_at if criteria is not None else {}
             for j, r in enumerate(rows):
-                outputs[fits[j]] = self._completion(r, generated[j], criteria.stopped_at.get(j))
+                outputs[fits[j]] = self._completion(r, generated[j], stopped_at.get(j))
         # A prompt with no room left under the context length yields an empty, truncated output.
         return [outputs.get(j) or Completion("", "length", len(r.ids), 0) for j, r in enumerate(batch)]
 
