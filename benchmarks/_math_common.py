@@ -25,6 +25,11 @@ def strip_math_delimiters(text: str) -> str:
     return s
 
 
+def strip_all_math_delimiters(text: str) -> str:
+    """Every unescaped `$` removed: for golds that are only math (OlympiadBench `final_answer`)."""
+    return _UNESCAPED_DOLLAR.sub("", text).strip()
+
+
 def format_number(value: float | int) -> str:
     """A numeric gold as text: integral floats without '.0', others in full precision."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:

@@ -16,7 +16,7 @@ from benchmarks._math_common import (
     extract_boxed_first,
     extract_with_number_fallback,
     grade,
-    strip_math_delimiters,
+    strip_all_math_delimiters,
 )
 from harness.benchmark import Benchmark, DataSpec, HubSource
 from harness.types import Sample
@@ -26,8 +26,8 @@ VERSION = "1"
 
 
 def gold_answer(final_answer: list[str]) -> str:
-    """The gold text: the single entry of `final_answer` (several are joined by ', ')."""
-    return ", ".join(strip_math_delimiters(a) for a in final_answer)
+    """The gold text without math delimiters: `$69$,$84$` -> `69,84` (several entries joined by ', ')."""
+    return ", ".join(strip_all_math_delimiters(a) for a in final_answer)
 
 
 def to_sample(row: Mapping[str, Any], line_no: int) -> Sample:
