@@ -70,7 +70,7 @@ def test_math_gold_reads_unbraced_and_fbox(data_dir: Path) -> None:
     assert gold_answer(by_id["train/algebra/25040.json"]["solution"]) == "9"
     assert gold_answer(r"so it is $\fbox{17}$.") == "17"
     assert gold_answer(r"\boxed{\frac{1}{2}} then \boxed{\{1,2\}}") == r"\{1,2\}"
-    # every MATH test solution has a readable gold; the train split has one empty `\boxed{}`
+    # every MATH test solution has a readable gold; two train solutions box nothing
     for row in read_jsonl(data_dir / "math" / "test.jsonl"):
         assert gold_answer(row["solution"]).strip()
     empty = [uid for uid, row in by_id.items() if not gold_answer(row["solution"]).strip()]
