@@ -128,7 +128,8 @@ def load_rows(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None) ->
             looked.append(f"hub {spec.hub.path} (offline)")
         except Exception as exc:  # network, auth, missing revision: all mean "not here"
             looked.append(f"hub {spec.hub.path} ({type(exc).__name__})")
-    raise DataError("no data found; looked in: " + "; ".join(looked))
+    where = "; ".join(looked)
+    raise DataError(f"no data for {spec.local} (looked in: {where}); point --data-dir or {DATA_DIR_ENV} at the data folder")
 
 
 def check_rows(bench: Benchmark, rows: list[dict[str, Any]]) -> tuple[str, str | None]:

@@ -111,7 +111,7 @@ def test_missing_field_and_missing_file(tmp_path: Path) -> None:
     (tmp_path / "gsm8k" / "test.jsonl").write_text('{"question": "q"}\n')
     with pytest.raises(DataError, match="lacks field"):
         load_benchmark(get_benchmark("gsm8k"), tmp_path)
-    with pytest.raises(DataError, match="no data found"):
+    with pytest.raises(DataError, match="no data for math500"):
         load_rows(get_benchmark("math500").data, tmp_path)
 
 
