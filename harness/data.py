@@ -129,7 +129,8 @@ def load_rows(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None) ->
         except Exception as exc:  # network, auth, missing revision: all mean "not here"
             looked.append(f"hub {spec.hub.path} ({type(exc).__name__})")
     where = "; ".join(looked)
-    raise DataError(f"no data for {spec.local} (looked in: {where}); point --data-dir or {DATA_DIR_ENV} at the data folder")
+    fix = f"point --data-dir or {DATA_DIR_ENV} at the data folder"
+    raise DataError(f"no data for {spec.local} (looked in: {where}); {fix}")
 
 
 def check_rows(bench: Benchmark, rows: list[dict[str, Any]]) -> tuple[str, str | None]:
