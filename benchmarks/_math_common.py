@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from harness.benchmark import Benchmark, DataSpec, ToSample
 from harness.types import Extraction, Grade, Sample
 
 if TYPE_CHECKING:
@@ -56,3 +57,35 @@ def grade(pairs: Sequence[tuple[Sample, Extraction]], env: GradeEnv) -> list[Gra
     from harness.grade.math_grade import grade_math
 
     return grade_math(pairs, env)
+
+
+def math_benchmark(
+    name: str,
+    version: str,
+    citation: str,
+    data: DataSpec,
+    to_sample: ToSample,
+    *,
+    numeric: bool = False,
+    breakdown: tuple[str, ...] = (),
+    suites: tuple[str, ...] = MATH_SUITES,
+) -> Benchmark:
+    """A math declaration with the standard extractor and grader.
+
+    `numeric` benchmarks (all-number golds, GSM8K-style) always fall back to the last number;
+    the others do so only when the run's preset allows it (MathGradeConfig.answer_fallback).
+    """
+    return Benchmark(
+        name=name,
+        version=version,
+        citation=citation,
+        kind="math",
+        data=data,
+        to_sample=to_sample,
+        extract=extract_with_number_fallback if numeric else extract_boxed_first,
+        extract_fallback=None if numeric else extract_with_number_fallback,
+        grade=grade,
+        prompt_family="math",
+        breakdown=breakdown,
+        suites=suites,
+    )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks._math_common import MATH_SUITES, extract_boxed_first, extract_with_number_fallback, grade
-from harness.benchmark import Benchmark, DataSpec, HubSource
+from benchmarks._math_common import math_benchmark
+from harness.benchmark import DataSpec, HubSource
 from harness.types import Sample
 
 NAME = "aime24"
@@ -23,11 +23,10 @@ def to_sample(row: Mapping[str, Any], line_no: int) -> Sample:
     return Sample(NAME, VERSION, str(row["id"]), row["problem"], str(row["answer"]), {"integer_answer": True})
 
 
-BENCHMARK = Benchmark(
+BENCHMARK = math_benchmark(
     name=NAME,
     version=VERSION,
     citation=__doc__ or "",
-    kind="math",
     data=DataSpec(
         local="aime24/test.jsonl",
         expected_rows=30,
@@ -36,9 +35,4 @@ BENCHMARK = Benchmark(
         hub=HubSource("HuggingFaceH4/aime_2024", "train", "main"),
     ),
     to_sample=to_sample,
-    extract=extract_boxed_first,
-    extract_fallback=extract_with_number_fallback,
-    grade=grade,
-    prompt_family="math",
-    suites=MATH_SUITES,
 )

@@ -10,14 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks._math_common import (
-    MATH_SUITES,
-    extract_boxed_first,
-    extract_with_number_fallback,
-    grade,
-    strip_math_delimiters,
-)
-from harness.benchmark import Benchmark, DataSpec
+from benchmarks._math_common import MATH_SUITES, math_benchmark, strip_math_delimiters
+from harness.benchmark import DataSpec
 from harness.types import Sample
 
 NAME = "college_math"
@@ -31,11 +25,10 @@ def to_sample(row: Mapping[str, Any], line_no: int) -> Sample:
     return Sample(NAME, VERSION, str(line_no), row["question"], strip_math_delimiters(row["answer"]), meta)
 
 
-BENCHMARK = Benchmark(
+BENCHMARK = math_benchmark(
     name=NAME,
     version=VERSION,
     citation=__doc__ or "",
-    kind="math",
     data=DataSpec(
         local="college_math/test.jsonl",
         expected_rows=2818,
@@ -45,10 +38,6 @@ BENCHMARK = Benchmark(
         hub=None,
     ),
     to_sample=to_sample,
-    extract=extract_boxed_first,
-    extract_fallback=extract_with_number_fallback,
-    grade=grade,
-    prompt_family="math",
     breakdown=("topic",),
     suites=(*MATH_SUITES, "scalequest"),
 )

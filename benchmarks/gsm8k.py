@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks._math_common import MATH_SUITES, extract_with_number_fallback, grade
-from harness.benchmark import Benchmark, DataSpec, HubSource
+from benchmarks._math_common import MATH_SUITES, math_benchmark
+from harness.benchmark import DataSpec, HubSource
 from harness.types import Sample
 
 NAME = "gsm8k"
@@ -29,11 +29,10 @@ def to_sample(row: Mapping[str, Any], line_no: int) -> Sample:
     return Sample(NAME, VERSION, str(line_no), row["question"], gold_answer(row["answer"]), {})
 
 
-BENCHMARK = Benchmark(
+BENCHMARK = math_benchmark(
     name=NAME,
     version=VERSION,
     citation=__doc__ or "",
-    kind="math",
     data=DataSpec(
         local="gsm8k/test.jsonl",
         expected_rows=1319,
@@ -42,8 +41,6 @@ BENCHMARK = Benchmark(
         hub=HubSource("openai/gsm8k", "test", "main", "main"),
     ),
     to_sample=to_sample,
-    extract=extract_with_number_fallback,
-    grade=grade,
-    prompt_family="math",
+    numeric=True,
     suites=(*MATH_SUITES, "scalequest"),
 )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks._math_common import MATH_SUITES, extract_with_number_fallback, format_number, grade
-from harness.benchmark import Benchmark, DataSpec, HubSource
+from benchmarks._math_common import format_number, math_benchmark
+from harness.benchmark import DataSpec, HubSource
 from harness.types import Sample
 
 NAME = "gsm_hard"
@@ -23,11 +23,10 @@ def to_sample(row: Mapping[str, Any], line_no: int) -> Sample:
     return Sample(NAME, VERSION, str(line_no), row["input"], format_number(row["target"]), {})
 
 
-BENCHMARK = Benchmark(
+BENCHMARK = math_benchmark(
     name=NAME,
     version=VERSION,
     citation=__doc__ or "",
-    kind="math",
     data=DataSpec(
         local="gsm_hard/test.jsonl",
         expected_rows=1319,
@@ -36,8 +35,5 @@ BENCHMARK = Benchmark(
         hub=HubSource("reasoning-machines/gsm-hard", "train", "main"),
     ),
     to_sample=to_sample,
-    extract=extract_with_number_fallback,
-    grade=grade,
-    prompt_family="math",
-    suites=MATH_SUITES,
+    numeric=True,
 )

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from benchmarks._math_common import MATH_SUITES, extract_boxed_first, extract_with_number_fallback, grade
-from harness.benchmark import Benchmark, DataSpec, HubSource
+from benchmarks._math_common import MATH_SUITES, math_benchmark
+from harness.benchmark import DataSpec, HubSource
 from harness.data import read_jsonl
 from harness.errors import DataError
 from harness.extract.latex import last_boxed
@@ -56,11 +56,10 @@ def to_sample(row: Mapping[str, Any], line_no: int) -> Sample:
     return Sample(NAME, VERSION, item_id, row["problem"], gold_answer(row["solution"]), meta)
 
 
-BENCHMARK = Benchmark(
+BENCHMARK = math_benchmark(
     name=NAME,
     version=VERSION,
     citation=__doc__ or "",
-    kind="math",
     data=DataSpec(
         local="math/test.jsonl",
         expected_rows=5000,
@@ -70,10 +69,6 @@ BENCHMARK = Benchmark(
         read_local=read_with_ids,
     ),
     to_sample=to_sample,
-    extract=extract_boxed_first,
-    extract_fallback=extract_with_number_fallback,
-    grade=grade,
-    prompt_family="math",
     breakdown=("subject", "level"),
     suites=(*MATH_SUITES, "scalequest"),
 )

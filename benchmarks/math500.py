@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks._math_common import MATH_SUITES, extract_boxed_first, extract_with_number_fallback, grade
-from harness.benchmark import Benchmark, DataSpec, HubSource
+from benchmarks._math_common import math_benchmark
+from harness.benchmark import DataSpec, HubSource
 from harness.types import Sample
 
 NAME = "math500"
@@ -23,11 +23,10 @@ def to_sample(row: Mapping[str, Any], line_no: int) -> Sample:
     return Sample(NAME, VERSION, row["unique_id"], row["problem"], row["answer"], meta)
 
 
-BENCHMARK = Benchmark(
+BENCHMARK = math_benchmark(
     name=NAME,
     version=VERSION,
     citation=__doc__ or "",
-    kind="math",
     data=DataSpec(
         local="math500/test.jsonl",
         expected_rows=500,
@@ -36,10 +35,5 @@ BENCHMARK = Benchmark(
         hub=HubSource("HuggingFaceH4/MATH-500", "test", "main"),
     ),
     to_sample=to_sample,
-    extract=extract_boxed_first,
-    extract_fallback=extract_with_number_fallback,
-    grade=grade,
-    prompt_family="math",
     breakdown=("subject", "level"),
-    suites=MATH_SUITES,
 )

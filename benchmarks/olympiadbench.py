@@ -11,14 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks._math_common import (
-    MATH_SUITES,
-    extract_boxed_first,
-    extract_with_number_fallback,
-    grade,
-    strip_all_math_delimiters,
-)
-from harness.benchmark import Benchmark, DataSpec, HubSource
+from benchmarks._math_common import MATH_SUITES, math_benchmark, strip_all_math_delimiters
+from harness.benchmark import DataSpec, HubSource
 from harness.types import Sample
 
 NAME = "olympiadbench"
@@ -45,11 +39,10 @@ def to_sample(row: Mapping[str, Any], line_no: int) -> Sample:
     return Sample(NAME, VERSION, str(row["id"]), question, gold_answer(row["final_answer"]), meta)
 
 
-BENCHMARK = Benchmark(
+BENCHMARK = math_benchmark(
     name=NAME,
     version=VERSION,
     citation=__doc__ or "",
-    kind="math",
     data=DataSpec(
         local="olympiadbench/test.jsonl",
         expected_rows=675,
@@ -61,10 +54,6 @@ BENCHMARK = Benchmark(
         hub=HubSource("Hothan/OlympiadBench", "train", "main", "OE_TO_maths_en_COMP"),
     ),
     to_sample=to_sample,
-    extract=extract_boxed_first,
-    extract_fallback=extract_with_number_fallback,
-    grade=grade,
-    prompt_family="math",
     breakdown=("subfield",),
     suites=(*MATH_SUITES, "scalequest"),
 )
