@@ -194,7 +194,8 @@ class HFBackend:
                 ids.update((i, tuple(e)) for i, e in zip(picked, enc, strict=True))
         for i, prompt in enumerate(prompts):
             stops = stop_strings(prompt, sampling)
-            rows.extend(_Row(i, k, ids[i], stops, sample_seed(sampling.seed, texts[i], k)) for k in range(samples))
+            seeds = [sample_seed(sampling.seed, texts[i], k) for k in range(samples)]
+            rows.extend(_Row(i, k, ids[i], stops, seed) for k, seed in enumerate(seeds))
         return rows
 
     def _generate_batch(self, batch: list[_Row], sampling: SamplingConfig) -> list[Completion]:
