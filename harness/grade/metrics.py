@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from statistics import NormalDist
 from typing import Any
 
 from harness.grade.passk import pass_at_k
@@ -28,10 +29,12 @@ _K_LADDER = (1, 5, 10, 50, 100, 500, 1000)
 
 
 def z_value(confidence: float = 0.95) -> float:
-    """Two-sided normal quantile (1.959964 for 95%)."""
-    from scipy.stats import norm
+    """Two-sided normal quantile (1.959964 for 95%).
 
-    return float(norm.ppf(0.5 + confidence / 2))
+    The standard library's quantile agrees with scipy's to 1e-15 and saves importing scipy
+    (about a second) in every eval command.
+    """
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 def wilson_ci(successes: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
