@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 from harness.config import SamplingConfig
+from harness.errors import BackendError
 from harness.types import Prompt
 
 END_OF_TURN_TOKENS = (
@@ -42,3 +44,19 @@ def sample_seed(seed: int, rendered: str, k: int) -> int:
 def is_greedy(sampling: SamplingConfig) -> bool:
     """Temperature 0 means greedy decoding: one generation serves all n samples."""
     return sampling.temperature <= 0.0
+
+
+def render_with_template(tokenizer: Any, prompt: Prompt, model: str) -> str:
+    """The text a local model continues: raw text, or the chat template applied with a generation
+    prompt; the assistant prefix is appended either way. A chat prompt for a tokenizer without a
+    chat template is a BackendError (base models need a text prompt format)."""
+    if prompt.messages is None:
+        return (prompt.text or "") + prompt.assistant_prefix
+    if not getattr(tokenizer, "chat_template", None):
+        raise BackendError(
+            f"{model} has no chat template but the prompt format is chat; "
+            "use a preset with a text format for base models (e.g. --preset minerva)"
+        )
+    messages = [{"role": m.role, "content": m.content} for m in prompt.messages]
+    text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return str(text) + prompt.assistant_prefix

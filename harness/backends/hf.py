@@ -25,6 +25,7 @@ from harness.backends.common import (
     END_OF_TURN_TOKENS,
     cut_at_stop,
     is_greedy,
+    render_with_template,
     sample_seed,
     stop_strings,
 )
@@ -127,16 +128,7 @@ class HFBackend:
 
     def render(self, prompt: Prompt) -> str:
         """The exact text the model continues: the chat template applied, then the assistant prefix."""
-        if prompt.messages is None:
-            return (prompt.text or "") + prompt.assistant_prefix
-        if not self.supports_chat():
-            raise BackendError(
-                f"{self.config.model} has no chat template but the prompt format is chat; "
-                "use a preset with a text format for base models (e.g. --preset minerva)"
-            )
-        messages = [{"role": m.role, "content": m.content} for m in prompt.messages]
-        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        return str(text) + prompt.assistant_prefix
+        return render_with_template(self.tokenizer, prompt, self.config.model)
 
     def count_tokens(self, text: str) -> int | None:
         """Token count of `text` (no special tokens added)."""

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from harness.backends.common import cut_at_stop, is_greedy, sample_seed, stop_strings
+from harness.backends.common import cut_at_stop, is_greedy, render_with_template, sample_seed, stop_strings
 from harness.config import BackendConfig, SamplingConfig
 from harness.errors import BackendError
 from harness.types import Completion, Prompt
@@ -73,12 +73,7 @@ class OpenAIBackend:
         if prompt.messages is None:
             return (prompt.text or "") + prompt.assistant_prefix
         if self.config.endpoint == "completions":
-            tok = self._local_tokenizer(required=True)
-            if not getattr(tok, "chat_template", None):
-                raise BackendError(f"{self.config.model} has no chat template to render chat prompts with")
-            messages = [{"role": m.role, "content": m.content} for m in prompt.messages]
-            text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-            return str(text) + prompt.assistant_prefix
+            return render_with_template(self._local_tokenizer(required=True), prompt, self.config.model)
         request = {"messages": _messages(prompt), "continue_final_message": bool(prompt.assistant_prefix)}
         return json.dumps(request, ensure_ascii=False, sort_keys=True)
 

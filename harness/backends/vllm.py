@@ -18,7 +18,14 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from harness.backends.common import END_OF_TURN_TOKENS, cut_at_stop, is_greedy, sample_seed, stop_strings
+from harness.backends.common import (
+    END_OF_TURN_TOKENS,
+    cut_at_stop,
+    is_greedy,
+    render_with_template,
+    sample_seed,
+    stop_strings,
+)
 from harness.backends.hf import check_checkpoint_dir
 from harness.config import BackendConfig, SamplingConfig
 from harness.errors import BackendError
@@ -146,16 +153,7 @@ class VLLMBackend:
 
     def render(self, prompt: Prompt) -> str:
         """The text the engine continues (chat template + assistant prefix), as in `hf`."""
-        if prompt.messages is None:
-            return (prompt.text or "") + prompt.assistant_prefix
-        if not self.supports_chat():
-            raise BackendError(
-                f"{self.config.model} has no chat template but the prompt format is chat; "
-                "use a preset with a text format for base models (e.g. --preset minerva)"
-            )
-        messages = [{"role": m.role, "content": m.content} for m in prompt.messages]
-        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        return str(text) + prompt.assistant_prefix
+        return render_with_template(self.tokenizer, prompt, self.config.model)
 
     def count_tokens(self, text: str) -> int | None:
         """Token count of `text` (no special tokens added)."""
