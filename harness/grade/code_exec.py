@@ -3,8 +3,9 @@
 A pass is decided from a channel the program cannot write: a per-run secret the trusted driver
 emits only after every test ran (assert mode), or outputs compared here with reference outputs the
 program never sees (io mode). Per-problem time limits are max(floor, factor x the reference
-solution's run time), measured once per problem in the same sandbox and memoised in-process, so a
-slower machine gets proportionally longer limits instead of different scores.
+solution's run time), measured once per problem in the same sandbox, memoised in-process and cached
+on disk per machine (SandboxConfig.reference_cache_dir), so a slower machine gets proportionally
+longer limits instead of different scores.
 
 Sample.meta keys read here (set by benchmarks/_code_common.py): mode ('assert' | 'io'),
 entry_point, reference (the canonical program), test (assert mode: code that raises on failure),
@@ -13,6 +14,8 @@ base_inputs / plus_inputs, atol, oracle ('humaneval' | 'mbpp'), mbpp_task (int o
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import marshal
 import os
 import secrets
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from harness.config import SandboxConfig
 from harness.grade.code_compare import MBPP_NOT_NONE, outputs_match, parse_result_line
 from harness.sandbox.base import PYTHON, ExecResult, ExecStatus, Sandbox
+from harness.sandbox.refcache import ReferenceCache, digest
 from harness.types import Extraction, ExtractStatus, Grade, Sample, Status
 
 if TYPE_CHECKING:
@@ -35,8 +39,33 @@ CODE_GRADER_VERSION = "code-exec/1"
 REFERENCE_LIMIT_S = 600.0
 """Wall-clock cap for measuring a reference solution (only a broken reference ever reaches it)."""
 DRIVER_FILE = "driver.py"
+DRIVER_PYC = "driver.pyc"
 RESULT_FILE = "result.jsonl"
 _DRIVER_SOURCE = (Path(__file__).with_name("_code_driver.py")).read_bytes
+
+
+@functools.cache
+def _driver_pyc(magic: bytes, source: bytes) -> bytes | None:
+    """The driver as a .pyc for an interpreter with this magic number (None: ours differs).
+
+    Compiling the driver's source costs every run several milliseconds; a .pyc given as the
+    script is only checked for its magic number, so the header's timestamp fields stay zero.
+    """
+    import importlib.util
+
+    if not magic or magic != importlib.util.MAGIC_NUMBER:
+        return None
+    code = compile(source, "<driver>", "exec", dont_inherit=True)
+    return magic + bytes(12) + marshal.dumps(code)
+
+
+def _driver_files(sandbox: Sandbox) -> tuple[dict[str, str | bytes], str]:
+    """The driver file for this sandbox's interpreter (precompiled when its bytecode matches ours)."""
+    source = _DRIVER_SOURCE()
+    pyc = _driver_pyc(getattr(sandbox, "python_magic", b""), source)
+    if pyc is None:
+        return {DRIVER_FILE: source}, DRIVER_FILE
+    return {DRIVER_PYC: pyc}, DRIVER_PYC
 
 
 @dataclass(frozen=True)
@@ -49,6 +78,8 @@ class Reference:
     detail: str = ""
     memory_mb: int = 0
     """The memory cap the reference passed under; programs for this item get the same (0: config's)."""
+    lines: tuple[str, ...] = ()
+    """The driver's raw result lines (io mode): what the on-disk cache stores instead of outputs."""
 
 
 @dataclass(frozen=True)
@@ -94,8 +125,9 @@ def run_program(sandbox: Sandbox, job: Mapping[str, Any], time_limit_s: float, m
     """Run the driver on one job with a fresh secret; returns the result and the secret."""
     nonce = secrets.token_hex(16)
     payload = marshal.dumps({"nonce": nonce, **job})
+    files, script = _driver_files(sandbox)
     res = sandbox.run(
-        {DRIVER_FILE: _DRIVER_SOURCE()}, [PYTHON, DRIVER_FILE], time_limit_s, memory_mb,
+        files, [PYTHON, script], time_limit_s, memory_mb,
         stdin=payload, read_back=(RESULT_FILE,) if job["mode"] == "io" else (),
     )
     return res, nonce
@@ -196,16 +228,21 @@ def _measure_once(sandbox: Sandbox, meta: Mapping[str, Any], memory_mb: int) -> 
     if res.status != ExecStatus.OK or lines is None or len(lines) != n:
         last = lines[-1][:300] if lines else _tail(res)
         return Reference(False, res.duration_s, None, f"reference run failed: {last}", memory_mb)
+    return _from_lines(tuple(lines), res.duration_s, memory_mb)
+
+
+def _from_lines(lines: tuple[str, ...], duration_s: float, memory_mb: int) -> Reference:
+    """A reference from the driver's result lines (fresh from a run, or from the cache)."""
     outs: list[Any] = []
     for line in lines:
         try:
             _, ok, value = parse_result_line(line)
         except ValueError as exc:
-            return Reference(False, res.duration_s, None, str(exc))
+            return Reference(False, duration_s, None, str(exc))
         if not ok:
-            return Reference(False, res.duration_s, None, f"reference raised: {value}", memory_mb)
+            return Reference(False, duration_s, None, f"reference raised: {value}", memory_mb)
         outs.append(value)
-    return Reference(True, res.duration_s, tuple(outs), "", memory_mb)
+    return Reference(True, duration_s, tuple(outs), "", memory_mb, lines)
 
 
 def time_limit(config: SandboxConfig, ref: Reference) -> float:
@@ -218,18 +255,65 @@ def _memo_key(sample: Sample, sandbox: Sandbox, config: SandboxConfig) -> tuple[
     return (sample.benchmark, sample.version, sample.id, kind, str(config.memory_mb))
 
 
+def _cache_context(sandbox: Sandbox, config: SandboxConfig) -> dict[str, Any]:
+    """What stored reference runs depend on besides the item and the machine."""
+    info = sandbox.describe()
+    return {"grader": CODE_GRADER_VERSION, "kind": info.get("kind"), "python": info.get("python"),
+            "identity": info.get("identity"), "namespaces": info.get("namespaces"),
+            "driver": hashlib.sha256(_DRIVER_SOURCE()).hexdigest()[:16], "memory_mb": config.memory_mb}
+
+
+def _item_hash(sample: Sample) -> str:
+    """The item's own content: a data change invalidates exactly the entries it touches."""
+    m = sample.meta
+    keys = ("mode", "reference", "test", "entry_point", "base_inputs", "plus_inputs", "mbpp_task", "oracle")
+    return digest({"id": sample.id, **{k: m.get(k) for k in keys}})
+
+
+def _cache_get(cache: ReferenceCache | None, s: Sample, ctx: dict[str, Any]) -> Reference | None:
+    entry = cache.get(s.benchmark, s.version, ctx, _item_hash(s)) if cache is not None else None
+    if entry is None:
+        return None
+    try:
+        dur, mem = float(entry["duration_s"]), int(entry["memory_mb"])
+        if s.meta["mode"] == "assert":
+            return Reference(True, dur, None, "", mem)
+        ref = _from_lines(tuple(str(x) for x in entry["lines"]), dur, mem)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return ref if ref.ok else None
+
+
+def _cache_put(cache: ReferenceCache | None, done: dict[str, tuple[Sample, Reference]],
+               ctx: dict[str, Any]) -> None:
+    groups: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for s, ref in done.values():
+        if ref.ok:  # a failure may be load or a transient fault: measure it again next time
+            entry = {"duration_s": ref.duration_s, "memory_mb": ref.memory_mb, "lines": list(ref.lines)}
+            groups.setdefault((s.benchmark, s.version), {})[_item_hash(s)] = entry
+    if cache is not None:
+        for (bench, version), entries in groups.items():
+            cache.put_many(bench, version, ctx, entries)
+
+
 def references_for(samples: Sequence[Sample], sandbox: Sandbox, config: SandboxConfig,
                    pool: ThreadPoolExecutor) -> dict[str, Reference]:
-    """References for these samples' items, measured in parallel where not memoised yet."""
+    """References for these samples' items: memoised, else from the disk cache, else measured in parallel."""
+    cache: ReferenceCache | None = getattr(sandbox, "reference_cache", None)
+    ctx = _cache_context(sandbox, config)
     todo: dict[str, Sample] = {}
     out: dict[str, Reference] = {}
     for s in samples:
-        cached = REFERENCES.get(_memo_key(s, sandbox, config))
-        if cached is not None:
-            out[s.id] = cached
-        elif s.id not in todo:
+        if s.id in out or s.id in todo:
+            continue
+        found = REFERENCES.get(_memo_key(s, sandbox, config)) or _cache_get(cache, s, ctx)
+        if found is not None:
+            REFERENCES.put(_memo_key(s, sandbox, config), found)
+            out[s.id] = found
+        else:
             todo[s.id] = s
     futures = {i: pool.submit(measure_reference, sandbox, s.meta, config.memory_mb) for i, s in todo.items()}
+    done: dict[str, tuple[Sample, Reference]] = {}
     for item_id, fut in futures.items():
         try:
             ref = fut.result()
@@ -237,6 +321,8 @@ def references_for(samples: Sequence[Sample], sandbox: Sandbox, config: SandboxC
             ref = Reference(False, 0.0, None, f"reference measurement failed: {type(exc).__name__}: {exc}"[:300])
         REFERENCES.put(_memo_key(todo[item_id], sandbox, config), ref)
         out[item_id] = ref
+        done[item_id] = (todo[item_id], ref)
+    _cache_put(cache, done, ctx)
     return out
 
 
@@ -268,8 +354,9 @@ def _guarded(sandbox: Sandbox, config: SandboxConfig, sample: Sample, extraction
 
 
 def workers(config: SandboxConfig) -> int:
-    """Worker threads: one per core unless configured."""
-    return config.workers or os.cpu_count() or 1
+    """Worker threads: two per core unless configured, since a run spends much of its wall time
+    waiting on namespace and process set-up rather than on a CPU."""
+    return config.workers or 2 * (os.cpu_count() or 1)
 
 
 def grade_code(pairs: Sequence[tuple[Sample, Extraction]], env: GradeEnv) -> list[Grade]:

@@ -14,12 +14,14 @@ def select_sandbox(config: SandboxConfig) -> Sandbox:
     from harness.sandbox.bwrap import BwrapSandbox, probe_bwrap
     from harness.sandbox.local import LocalSandbox
 
+    cache = config.reference_cache_dir
     if config.kind == "local":
-        return LocalSandbox(config.max_output_bytes, reason="requested (sandbox kind 'local')")
+        return LocalSandbox(config.max_output_bytes, reason="requested (sandbox kind 'local')",
+                            reference_cache_dir=cache)
     namespaces, why = probe_bwrap()
     if namespaces is not None:
         reason = f"{'requested' if config.kind == 'bwrap' else 'auto'}: bwrap self-test passed ({why})"
-        return BwrapSandbox(namespaces, config.max_output_bytes, reason=reason)
+        return BwrapSandbox(namespaces, config.max_output_bytes, reason=reason, reference_cache_dir=cache)
     if config.kind == "bwrap":
         raise SandboxError(f"sandbox kind 'bwrap' requested but bwrap does not work here: {why}")
-    return LocalSandbox(config.max_output_bytes, reason=f"auto: bwrap unusable ({why})")
+    return LocalSandbox(config.max_output_bytes, reason=f"auto: bwrap unusable ({why})", reference_cache_dir=cache)

@@ -26,6 +26,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from harness.sandbox.refcache import ReferenceCache
+
 PYTHON = "{python}"
 """Placeholder in argv for the sandbox's interpreter (`python -I -S`)."""
 
@@ -110,17 +112,34 @@ class Runtime:
     prefix: str
     uid: int | None
     note: str
+    magic: bytes = b""
+    """The interpreter's bytecode magic number: code compiled here runs there only when it matches."""
 
 
-def _try_python(python: str, uid: int | None) -> str | None:
-    """The interpreter's sys.prefix if it runs (as uid) with -I -S, else None."""
+def _own_magic() -> bytes:
+    import importlib.util
+
+    return importlib.util.MAGIC_NUMBER
+
+
+_PROBE = "import sys, marshal, _frozen_importlib_external as e; print(sys.prefix); print(e.MAGIC_NUMBER.hex())"
+
+
+def _try_python(python: str, uid: int | None) -> tuple[str, bytes] | None:
+    """The interpreter's sys.prefix and magic number if it runs (as uid) with -I -S, else None."""
     extra: dict[str, Any] = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
     try:
-        res = subprocess.run([python, "-I", "-S", "-c", "import sys, marshal; print(sys.prefix)"],
+        res = subprocess.run([python, "-I", "-S", "-c", _PROBE],
                              capture_output=True, timeout=20, env=SAFE_ENV, cwd="/", **extra)
     except (OSError, subprocess.SubprocessError):
         return None
-    return res.stdout.decode().strip() if res.returncode == 0 else None
+    lines = res.stdout.decode().split()
+    if res.returncode != 0 or len(lines) != 2:
+        return None
+    try:
+        return lines[0], bytes.fromhex(lines[1])
+    except ValueError:
+        return lines[0], b""
 
 
 @functools.cache
@@ -129,15 +148,16 @@ def runtime() -> Runtime:
     root and nobody can run it, else a system python3 nobody can run, else ours as ourselves."""
     base = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
     if os.geteuid() != 0:
-        return Runtime(base, os.path.realpath(sys.base_prefix), None, "runs as the harness user")
+        return Runtime(base, os.path.realpath(sys.base_prefix), None, "runs as the harness user", _own_magic())
     candidates = [base] + [p for p in ("/usr/bin/python3", "/usr/local/bin/python3") if os.path.exists(p)]
     for python in candidates:
-        prefix = _try_python(os.path.realpath(python), SANDBOX_UID)
-        if prefix:
-            return Runtime(os.path.realpath(python), os.path.realpath(prefix), SANDBOX_UID,
-                           f"runs as uid {SANDBOX_UID}")
+        found = _try_python(os.path.realpath(python), SANDBOX_UID)
+        if found:
+            return Runtime(os.path.realpath(python), os.path.realpath(found[0]), SANDBOX_UID,
+                           f"runs as uid {SANDBOX_UID}", found[1])
     return Runtime(base, os.path.realpath(sys.base_prefix), None,
-                   f"runs as root: no interpreter is usable by uid {SANDBOX_UID} (RLIMIT_NPROC cannot bind root)")
+                   f"runs as root: no interpreter is usable by uid {SANDBOX_UID} (RLIMIT_NPROC cannot bind root)",
+                   _own_magic())
 
 
 def interpreter() -> tuple[str, str]:
@@ -393,11 +413,14 @@ class ProcessSandbox:
 
     kind = "process"
 
-    def __init__(self, max_output_bytes: int = 65536, read_back_cap: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, max_output_bytes: int = 65536, read_back_cap: int = 64 * 1024 * 1024,
+                 reference_cache_dir: str = "") -> None:
         self.max_output_bytes = max_output_bytes
+        self.reference_cache = ReferenceCache(reference_cache_dir)
         self.read_back_cap = read_back_cap
         rt = runtime()
         self.python, self.prefix, self.uid, self.runtime_note = rt.python, rt.prefix, rt.uid, rt.note
+        self.python_magic = rt.magic
         self._dirs: WorkDirs | None = WorkDirs()
         self._lock = threading.Lock()
         self.runs = 0
@@ -444,7 +467,7 @@ class ProcessSandbox:
 
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "python": self.python, "identity": self.runtime_note,
-                "max_output_bytes": self.max_output_bytes}
+                "max_output_bytes": self.max_output_bytes, "reference_cache": self.reference_cache.describe()}
 
     @property
     def root(self) -> Path | None:

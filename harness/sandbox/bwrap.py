@@ -87,8 +87,9 @@ class BwrapSandbox(ProcessSandbox):
 
     kind = "bwrap"
 
-    def __init__(self, namespaces: Sequence[str], max_output_bytes: int = 65536, reason: str = "") -> None:
-        super().__init__(max_output_bytes)
+    def __init__(self, namespaces: Sequence[str], max_output_bytes: int = 65536, reason: str = "",
+                 reference_cache_dir: str = "") -> None:
+        super().__init__(max_output_bytes, reference_cache_dir=reference_cache_dir)
         self.namespaces = tuple(namespaces)
         self.reason = reason
         self._base = base_args(self.namespaces, self.prefix)

@@ -54,8 +54,8 @@ class LocalSandbox(ProcessSandbox):
 
     kind = "local"
 
-    def __init__(self, max_output_bytes: int = 65536, reason: str = "") -> None:
-        super().__init__(max_output_bytes)
+    def __init__(self, max_output_bytes: int = 65536, reason: str = "", reference_cache_dir: str = "") -> None:
+        super().__init__(max_output_bytes, reference_cache_dir=reference_cache_dir)
         self.prefix_cmd, self.probe_notes = probe_unshare()
         self.reason = reason
 
