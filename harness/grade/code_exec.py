@@ -354,9 +354,9 @@ def _guarded(sandbox: Sandbox, config: SandboxConfig, sample: Sample, extraction
 
 
 def workers(config: SandboxConfig) -> int:
-    """Worker threads: two per core unless configured, since a run spends much of its wall time
-    waiting on namespace and process set-up rather than on a CPU."""
-    return config.workers or 2 * (os.cpu_count() or 1)
+    """Worker threads: three per core unless configured, since a run spends much of its wall time
+    waiting on namespace and process set-up rather than on a CPU (measured: 1x < 2x < 3x ~ 4x)."""
+    return config.workers or 3 * (os.cpu_count() or 1)
 
 
 def grade_code(pairs: Sequence[tuple[Sample, Extraction]], env: GradeEnv) -> list[Grade]:
