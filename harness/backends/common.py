@@ -60,3 +60,22 @@ def render_with_template(tokenizer: Any, prompt: Prompt, model: str) -> str:
     messages = [{"role": m.role, "content": m.content} for m in prompt.messages]
     text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
     return str(text) + prompt.assistant_prefix
+
+
+class LocalTokenizerMixin:
+    """`supports_chat`, `render` and `count_tokens` for backends that hold the checkpoint's tokenizer."""
+
+    tokenizer: Any
+    model_name: str
+
+    def supports_chat(self) -> bool:
+        """Whether the checkpoint has a chat template (chat prompts need one)."""
+        return bool(getattr(self.tokenizer, "chat_template", None))
+
+    def render(self, prompt: Prompt) -> str:
+        """The exact text the model continues: the chat template applied, then the assistant prefix."""
+        return render_with_template(self.tokenizer, prompt, self.model_name)
+
+    def count_tokens(self, text: str) -> int | None:
+        """Token count of `text` (no special tokens added)."""
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])

@@ -23,9 +23,9 @@ from typing import Any
 
 from harness.backends.common import (
     END_OF_TURN_TOKENS,
+    LocalTokenizerMixin,
     cut_at_stop,
     is_greedy,
-    render_with_template,
     sample_seed,
     stop_strings,
 )
@@ -91,7 +91,7 @@ def stop_token_ids(tokenizer: Any, generation_config: Any) -> tuple[int, ...]:
     return tuple(dict.fromkeys(ids))
 
 
-class HFBackend:
+class HFBackend(LocalTokenizerMixin):
     """transformers `generate` on a local checkpoint (see the module docstring for guarantees)."""
 
     def __init__(self, config: BackendConfig) -> None:
@@ -101,6 +101,7 @@ class HFBackend:
         from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
         self.config = config
+        self.model_name = config.model
         self.device = _pick_device(config.device)
         dtype = _torch_dtype(config.dtype, self.device)
         try:
@@ -121,18 +122,6 @@ class HFBackend:
         self._versions = {"transformers": transformers.__version__, "torch": torch.__version__}
 
     # -- protocol ------------------------------------------------------------------------------
-
-    def supports_chat(self) -> bool:
-        """Whether the checkpoint has a chat template (chat prompts need one)."""
-        return bool(getattr(self.tokenizer, "chat_template", None))
-
-    def render(self, prompt: Prompt) -> str:
-        """The exact text the model continues: the chat template applied, then the assistant prefix."""
-        return render_with_template(self.tokenizer, prompt, self.config.model)
-
-    def count_tokens(self, text: str) -> int | None:
-        """Token count of `text` (no special tokens added)."""
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def info(self) -> dict[str, Any]:
         """Backend, versions, device, dtype and the stop tokens in force, for the manifest."""

@@ -20,9 +20,9 @@ from typing import Any
 
 from harness.backends.common import (
     END_OF_TURN_TOKENS,
+    LocalTokenizerMixin,
     cut_at_stop,
     is_greedy,
-    render_with_template,
     sample_seed,
     stop_strings,
 )
@@ -114,7 +114,7 @@ def _replica_main(config: BackendConfig, devices: str, conn: Any) -> None:
         conn.send(_run_requests(llm, requests))
 
 
-class VLLMBackend:
+class VLLMBackend(LocalTokenizerMixin):
     """vLLM offline generation (see the module docstring)."""
 
     def __init__(self, config: BackendConfig) -> None:
@@ -123,6 +123,7 @@ class VLLMBackend:
         from transformers import AutoTokenizer
 
         self.config = config
+        self.model_name = config.model
         self.tokenizer = AutoTokenizer.from_pretrained(config.model)
         vocab = self.tokenizer.get_vocab()
         self.stop_token_ids = [vocab[t] for t in END_OF_TURN_TOKENS if t in vocab]
@@ -146,18 +147,6 @@ class VLLMBackend:
         for proc, conn in self.replicas:
             if conn.recv() != "ready":
                 raise BackendError(f"vLLM replica {proc.pid} failed to start")
-
-    def supports_chat(self) -> bool:
-        """Whether the checkpoint has a chat template."""
-        return bool(getattr(self.tokenizer, "chat_template", None))
-
-    def render(self, prompt: Prompt) -> str:
-        """The text the engine continues (chat template + assistant prefix), as in `hf`."""
-        return render_with_template(self.tokenizer, prompt, self.config.model)
-
-    def count_tokens(self, text: str) -> int | None:
-        """Token count of `text` (no special tokens added)."""
-        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def info(self) -> dict[str, Any]:
         """Engine version and parallelism, for the manifest."""
