@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
+
+from harness.benchmark import Benchmark, DataSpec, ToSample
+from harness.extract.code import extract_humaneval, extract_mbpp
+from harness.grade.code_exec import grade_code
+from harness.types import Sample
 
 CODE_SUITES: tuple[str, ...] = ("code",)
 _CALL = re.compile(r"assert\s+(?:not\s+)?\(?\s*(?:set\(|math\.isclose\(|abs\()?\s*([A-Za-z_]\w*)\s*\(")
@@ -39,3 +44,28 @@ def io_meta(row: Mapping[str, Any], oracle: str, mbpp_task: int | None, **extra:
         "plus_inputs": row["plus_input"], "atol": float(row["atol"] or 0), "oracle": oracle,
         "mbpp_task": mbpp_task, **extra,
     }
+
+
+def code_benchmark(
+    name: str,
+    version: str,
+    citation: str,
+    data: DataSpec,
+    to_sample: ToSample,
+    family: Literal["humaneval", "mbpp"],
+    fewshot: tuple[Sample, ...] = (),
+) -> Benchmark:
+    """A code declaration with the family's extractor and the sandbox grader."""
+    return Benchmark(
+        name=name,
+        version=version,
+        citation=citation,
+        kind="code",
+        data=data,
+        to_sample=to_sample,
+        extract=extract_humaneval if family == "humaneval" else extract_mbpp,
+        grade=grade_code,
+        prompt_family=family,
+        fewshot=fewshot,
+        suites=CODE_SUITES,
+    )

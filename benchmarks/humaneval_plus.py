@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks._code_common import CODE_SUITES, io_meta
-from harness.benchmark import Benchmark, DataSpec, HubSource
-from harness.extract.code import extract_humaneval
-from harness.grade.code_exec import grade_code
+from benchmarks._code_common import code_benchmark, io_meta
+from harness.benchmark import DataSpec, HubSource
 from harness.types import Sample
 
 NAME = "humaneval_plus"
@@ -26,11 +24,10 @@ def to_sample(row: Mapping[str, Any], line_no: int) -> Sample:
     return Sample(NAME, VERSION, str(row["task_id"]), row["prompt"], "", io_meta(row, "humaneval", None))
 
 
-BENCHMARK = Benchmark(
+BENCHMARK = code_benchmark(
     name=NAME,
     version=VERSION,
     citation=__doc__ or "",
-    kind="code",
     data=DataSpec(
         local="humaneval_plus/test.jsonl",
         expected_rows=164,
@@ -40,8 +37,5 @@ BENCHMARK = Benchmark(
         hub=HubSource("evalplus/humanevalplus", "test", "main"),
     ),
     to_sample=to_sample,
-    extract=extract_humaneval,
-    grade=grade_code,
-    prompt_family="humaneval",
-    suites=CODE_SUITES,
+    family="humaneval",
 )

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from benchmarks._code_common import CODE_SUITES, assert_meta, mbpp_entry_point
-from harness.benchmark import Benchmark, DataSpec, HubSource
-from harness.extract.code import extract_mbpp
-from harness.grade.code_exec import grade_code
+from benchmarks._code_common import assert_meta, code_benchmark, mbpp_entry_point
+from harness.benchmark import DataSpec, HubSource
 from harness.types import Sample
 
 NAME = "mbpp"
@@ -65,11 +63,10 @@ def _exemplar(row: Mapping[str, Any]) -> Sample:
     return Sample(s.benchmark, s.version, s.id, s.question, row["code"], s.meta)
 
 
-BENCHMARK = Benchmark(
+BENCHMARK = code_benchmark(
     name=NAME,
     version=VERSION,
     citation=__doc__ or "",
-    kind="code",
     data=DataSpec(
         local="mbpp/test.jsonl",
         expected_rows=500,
@@ -78,9 +75,6 @@ BENCHMARK = Benchmark(
         hub=HubSource("google-research-datasets/mbpp", "test", "main", "full"),
     ),
     to_sample=to_sample,
-    extract=extract_mbpp,
-    grade=grade_code,
-    prompt_family="mbpp",
+    family="mbpp",
     fewshot=tuple(_exemplar(r) for r in _EXEMPLARS),
-    suites=CODE_SUITES,
 )

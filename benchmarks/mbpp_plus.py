@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks._code_common import CODE_SUITES, io_meta
-from harness.benchmark import Benchmark, DataSpec, HubSource
-from harness.extract.code import extract_mbpp
-from harness.grade.code_exec import grade_code
+from benchmarks._code_common import code_benchmark, io_meta
+from harness.benchmark import DataSpec, HubSource
 from harness.types import Sample
 
 NAME = "mbpp_plus"
@@ -31,11 +29,10 @@ def to_sample(row: Mapping[str, Any], line_no: int) -> Sample:
     return Sample(NAME, VERSION, str(row["task_id"]), task_text, "", meta)
 
 
-BENCHMARK = Benchmark(
+BENCHMARK = code_benchmark(
     name=NAME,
     version=VERSION,
     citation=__doc__ or "",
-    kind="code",
     data=DataSpec(
         local="mbpp_plus/test.jsonl",
         expected_rows=378,
@@ -45,8 +42,5 @@ BENCHMARK = Benchmark(
         hub=HubSource("evalplus/mbppplus", "test", "main"),
     ),
     to_sample=to_sample,
-    extract=extract_mbpp,
-    grade=grade_code,
-    prompt_family="mbpp",
-    suites=CODE_SUITES,
+    family="mbpp",
 )

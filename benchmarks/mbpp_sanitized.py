@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks._code_common import CODE_SUITES, assert_meta, mbpp_entry_point
+from benchmarks._code_common import assert_meta, code_benchmark, mbpp_entry_point
 from benchmarks.mbpp import BENCHMARK as MBPP
 from benchmarks.mbpp import mbpp_test
-from harness.benchmark import Benchmark, DataSpec, HubSource
-from harness.extract.code import extract_mbpp
-from harness.grade.code_exec import grade_code
+from harness.benchmark import DataSpec, HubSource
 from harness.types import Sample
 
 NAME = "mbpp_sanitized"
@@ -31,11 +29,10 @@ def to_sample(row: Mapping[str, Any], line_no: int) -> Sample:
     return Sample(NAME, VERSION, str(row["task_id"]), row["prompt"], "", meta)
 
 
-BENCHMARK = Benchmark(
+BENCHMARK = code_benchmark(
     name=NAME,
     version=VERSION,
     citation=__doc__ or "",
-    kind="code",
     data=DataSpec(
         local="mbpp/sanitized-test.jsonl",
         expected_rows=257,
@@ -44,9 +41,6 @@ BENCHMARK = Benchmark(
         hub=HubSource("google-research-datasets/mbpp", "test", "main", "sanitized"),
     ),
     to_sample=to_sample,
-    extract=extract_mbpp,
-    grade=grade_code,
-    prompt_family="mbpp",
+    family="mbpp",
     fewshot=MBPP.fewshot,
-    suites=CODE_SUITES,
 )
