@@ -87,3 +87,26 @@ def batched(items: Sequence[Any] | Iterator[Any], size: int) -> Iterator[list[An
             batch = []
     if batch:
         yield batch
+
+
+def solve_batches(
+    stage: BackendStage, records: Iterator[Record], ctx: ShardContext, instruction: str
+) -> Iterator[tuple[list[Record], list[list[Any]]]]:
+    """k sampled solutions per question, batch by batch: the prompt, seeding and token accounting
+    that `difficulty` and `respond` share. The stage's config gives system, k, temperature, top_p,
+    max_tokens and batch_size."""
+    from harness.config import SamplingConfig
+    from harness.types import ChatMessage, Prompt
+
+    cfg = stage.cfg
+    system = (ChatMessage("system", cfg.system),) if cfg.system else ()
+    for bno, batch in enumerate(batched(records, cfg.batch_size)):
+        texts = [f"{r.data['question']}\n{instruction}".rstrip() for r in batch]
+        prompts = [Prompt(messages=(*system, ChatMessage("user", t))) for t in texts]
+        sampling = SamplingConfig(n=cfg.k, temperature=cfg.temperature, top_p=cfg.top_p,
+                                  max_tokens=cfg.max_tokens, seed=ctx.seed("batch", bno))
+        outs = stage.backend.generate(prompts, sampling)
+        for comps in outs:
+            for c in comps:
+                ctx.stats.add_tokens(c.prompt_tokens, c.completion_tokens)
+        yield batch, outs

@@ -14,13 +14,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.config import MathGradeConfig, SamplingConfig
-from harness.types import ChatMessage, Extraction, ExtractStatus, Prompt, Sample, Status
+from harness.config import MathGradeConfig
+from harness.types import Extraction, ExtractStatus, Sample, Status
 from synth.errors import RecipeError
 from synth.prompts import SOLVE_INSTRUCTION, pick
 from synth.records import Dropped, Record
 from synth.stage import Outcome, ShardContext
-from synth.stages.base import BackendStage, batched
+from synth.stages.base import BackendStage, solve_batches
 
 BUCKETS = (("easy", 0.0, 1 / 3), ("medium", 1 / 3, 2 / 3), ("hard", 2 / 3, 1.01))
 
@@ -85,7 +85,7 @@ class Difficulty(BackendStage):
     """Labels each question with its fail rate and keeps it by threshold or by target distribution."""
 
     name = "difficulty"
-    version = "1"
+    version = "2"  # 2: the solve prompt shared with respond (trailing whitespace stripped)
     Config = DifficultyConfig
     cfg: DifficultyConfig
 
@@ -104,16 +104,7 @@ class Difficulty(BackendStage):
         super().close()
 
     def _labelled(self, records: Iterator[Record], ctx: ShardContext) -> Iterator[Record]:
-        system = (ChatMessage("system", self.cfg.system),) if self.cfg.system else ()
-        for bno, batch in enumerate(batched(records, self.cfg.batch_size)):
-            prompts = [Prompt(messages=(*system, ChatMessage("user", f"{r.data['question']}\n{self.instruction}")))
-                       for r in batch]
-            sampling = SamplingConfig(n=self.cfg.k, temperature=self.cfg.temperature, top_p=self.cfg.top_p,
-                                      max_tokens=self.cfg.max_tokens, seed=ctx.seed("batch", bno))
-            outs = self.backend.generate(prompts, sampling)
-            for comps in outs:
-                for c in comps:
-                    ctx.stats.add_tokens(c.prompt_tokens, c.completion_tokens)
+        for batch, outs in solve_batches(self, records, ctx, self.instruction):
             groups = [(str(r.data["question"]), [c.text for c in comps]) for r, comps in zip(batch, outs, strict=True)]
             for rec, (rate, maj) in zip(batch, fail_rates(groups, self.grade_env, self.cfg.number_fallback),
                                         strict=True):

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from harness.config import SamplingConfig
-from harness.types import ChatMessage, Prompt
+from harness.types import ExtractStatus
 from synth.prompts import SOLVE_INSTRUCTION, pick
 from synth.records import Dropped, Record
 from synth.stage import Outcome, ShardContext
-from synth.stages.base import BackendStage, batched
+from synth.stages.base import BackendStage, solve_batches
 
 
 @dataclass(frozen=True)
@@ -25,7 +24,6 @@ class RespondConfig:
     max_tokens: int
     system: str
     instruction: str
-    answer_markers: tuple[str, ...]
     batch_size: int
 
 
@@ -33,7 +31,7 @@ class Respond(BackendStage):
     """One output record per (question, sample k); all k of a question stay in the question's shard."""
 
     name = "respond"
-    version = "1"
+    version = "2"  # 2: final answers found by harness.extract.math instead of substring markers
     Config = RespondConfig
     cfg: RespondConfig
 
@@ -42,18 +40,15 @@ class Respond(BackendStage):
         super().open(ctx)
 
     def process(self, records: Iterator[Record], ctx: ShardContext) -> Iterator[Outcome]:
-        system = (ChatMessage("system", self.cfg.system),) if self.cfg.system else ()
-        for bno, batch in enumerate(batched(records, self.cfg.batch_size)):
-            texts = [f"{r.data['question']}\n{self.instruction}".rstrip() for r in batch]
-            prompts = [Prompt(messages=(*system, ChatMessage("user", t))) for t in texts]
-            sampling = SamplingConfig(n=self.cfg.k, temperature=self.cfg.temperature, top_p=self.cfg.top_p,
-                                      max_tokens=self.cfg.max_tokens, seed=ctx.seed("batch", bno))
-            for rec, comps in zip(batch, self.backend.generate(prompts, sampling), strict=True):
+        from harness.extract.math import extract_math
+
+        for batch, outs in solve_batches(self, records, ctx, self.instruction):
+            for rec, comps in zip(batch, outs, strict=True):
                 for k, comp in enumerate(comps):
-                    ctx.stats.add_tokens(comp.prompt_tokens, comp.completion_tokens)
                     out = rec.derive({"question": rec.data["question"], "question_id": rec.id, "k": k,
                                       "response": comp.text, "finish_reason": comp.finish_reason}, ctx.step)
-                    if any(m in comp.text for m in self.cfg.answer_markers):
+                    # The harness's own extractor decides, so a kept response is one our grader can read.
+                    if extract_math(comp.text).status != ExtractStatus.NO_ANSWER:
                         yield out
                     else:
                         yield Dropped(out, "no_final_answer")
