@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from harness.benchmark import Benchmark
+from harness.commands._flags import add_sandbox_flags, sandbox_config
 from harness.config import BackendConfig, MathGradeConfig, RunConfig, SamplingConfig, TruncationPolicy
 from harness.errors import BackendError, ConfigError
 
@@ -53,6 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     how.add_argument("--endpoint", choices=("chat", "completions"), default=None,
                      help="openai: chat (server templates) or completions (templated here; CKPT must be the "
                      "checkpoint directory the server runs); default chat")
+    add_sandbox_flags(p.add_argument_group("code execution"))
     out = p.add_argument_group("output")
     out.add_argument("--out", default="results", help="results folder (default: results)")
     out.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE", help="label the run (repeatable)")
@@ -126,6 +128,7 @@ def build_config(args: argparse.Namespace, benchmarks: list[Benchmark], preset: 
         sampling=_sampling(args, preset),
         preset=args.preset,
         math=replace(MathGradeConfig(), truncation=truncation, answer_fallback=preset.math_last_number_fallback),
+        sandbox=sandbox_config(args),
         limit=args.limit,
         out_dir=args.out,
         data_dir=args.data_dir,
@@ -144,6 +147,10 @@ def resume_command(args: argparse.Namespace) -> str:
             parts += ["--" + flag.replace("_", "-"), str(value)]
     if args.allow_data_mismatch:
         parts.append("--allow-data-mismatch")
+    if args.sandbox != "auto":
+        parts += ["--sandbox", args.sandbox]
+    if args.no_fork_server:
+        parts.append("--no-fork-server")
     for tag in args.tag:
         parts += ["--tag", tag]
     return shlex.join(parts)

@@ -6,6 +6,7 @@ import argparse
 import json
 from dataclasses import dataclass
 
+from harness.commands._flags import add_sandbox_flags, sandbox_config
 from harness.config import SandboxConfig
 from harness.grade.code_exec import Reference, Verdict, grade_one
 from harness.sandbox import select_sandbox
@@ -20,6 +21,9 @@ SELF_TEST: tuple[tuple[str, str, Status], ...] = (
     ("os._exit(0) is not a pass", "import os\nos._exit(0)\n", Status.INCORRECT),
     ("printing 'passed' is not a pass", "print('passed')\ndef add(a, b):\n    return 0\n", Status.INCORRECT),
     ("an endless loop is killed", "while True:\n    pass\n", Status.TIMEOUT),
+    ("killing pid 1 (bwrap: the fork server) changes nothing", "import os, signal\ntry:\n"
+     "    os.kill(1, signal.SIGKILL)\nexcept OSError:\n    pass\ndef add(a, b):\n    return a + b\n",
+     Status.CORRECT),
     ("no network", "import socket\nsocket.create_connection(('127.0.0.1', 9), timeout=1)\n"
      "def add(a, b):\n    return a + b\n", Status.INCORRECT),
 )
@@ -38,7 +42,7 @@ class CheckResult:
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `sandbox-check`."""
     parser = subparsers.add_parser("sandbox-check", help="show the code sandbox in force and self-test it")
-    parser.add_argument("--kind", choices=("auto", "bwrap", "local"), default="auto")
+    add_sandbox_flags(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -56,11 +60,11 @@ def self_test(sandbox: Sandbox, config: SandboxConfig) -> list[CheckResult]:
 
 def run(args: argparse.Namespace) -> int:
     """Print the isolation in force and the self-test; exit 1 if any self-test program misbehaved."""
-    config = SandboxConfig(kind=args.kind, time_floor_s=2.0)
+    config = sandbox_config(args, time_floor_s=2.0)
     sandbox = select_sandbox(config)
     try:
-        info = sandbox.describe()
         results = self_test(sandbox, config)
+        info = sandbox.describe()  # after the self-test: it says whether the fork server came up
     finally:
         sandbox.close()
     if args.json:

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from harness.commands._flags import add_sandbox_flags, sandbox_config
 from harness.data import load_benchmark
 from harness.grade.env import GradeEnv
 from harness.registry import get_benchmark
@@ -31,6 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="records with finish_reason 'length': grade what is there (default) or score them 'truncated'",
     )
     parser.add_argument("--data-dir", default=None, help="benchmark data folder (default: $HARNESS_DATA_DIR)")
+    add_sandbox_flags(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     lookup: dict[str, Sample] = {}
     if any("gold" not in rec for rec in records):
         lookup = {s.id: s for s in load_benchmark(bench, args.data_dir).samples}
-    env = GradeEnv()
+    env = GradeEnv(sandbox_config=sandbox_config(args))
     try:
         scored, summary = score_records(
             records, bench, env, lookup, answers_only=args.answers_only, truncation=args.truncation

@@ -260,6 +260,7 @@ def _cache_context(sandbox: Sandbox, config: SandboxConfig) -> dict[str, Any]:
     info = sandbox.describe()
     return {"grader": CODE_GRADER_VERSION, "kind": info.get("kind"), "python": info.get("python"),
             "identity": info.get("identity"), "namespaces": info.get("namespaces"),
+            "launch": info.get("launch_mode"),
             "driver": hashlib.sha256(_DRIVER_SOURCE()).hexdigest()[:16], "memory_mb": config.memory_mb}
 
 
@@ -366,5 +367,8 @@ def grade_code(pairs: Sequence[tuple[Sample, Extraction]], env: GradeEnv) -> lis
     sandbox, config = env.sandbox(), env.sandbox_config
     with ThreadPoolExecutor(max_workers=workers(config)) as pool:
         refs = references_for([s for s, _ in pairs], sandbox, config, pool)
-        verdicts = list(pool.map(lambda p: _guarded(sandbox, config, p[0], p[1], refs[p[0].id]), pairs))
+        # Longest reference first, so one slow item does not start last and hold up the whole pass.
+        order = sorted(range(len(pairs)), key=lambda i: -refs[pairs[i][0].id].duration_s)
+        futures = {i: pool.submit(_guarded, sandbox, config, *pairs[i], refs[pairs[i][0].id]) for i in order}
+        verdicts = [futures[i].result() for i in range(len(pairs))]
     return [Grade(v.status, v.rule, CODE_GRADER_VERSION, v.detail) for v in verdicts]

@@ -21,7 +21,8 @@ def select_sandbox(config: SandboxConfig) -> Sandbox:
     namespaces, why = probe_bwrap()
     if namespaces is not None:
         reason = f"{'requested' if config.kind == 'bwrap' else 'auto'}: bwrap self-test passed ({why})"
-        return BwrapSandbox(namespaces, config.max_output_bytes, reason=reason, reference_cache_dir=cache)
+        return BwrapSandbox(namespaces, config.max_output_bytes, reason=reason, reference_cache_dir=cache,
+                            fork_server=config.fork_server)
     if config.kind == "bwrap":
         raise SandboxError(f"sandbox kind 'bwrap' requested but bwrap does not work here: {why}")
     return LocalSandbox(config.max_output_bytes, reason=f"auto: bwrap unusable ({why})", reference_cache_dir=cache)

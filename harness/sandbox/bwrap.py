@@ -11,11 +11,22 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from harness.sandbox.base import SAFE_ENV, ProcessSandbox, runtime
+from harness.sandbox.base import (
+    FLOOD_FACTOR,
+    PYTHON,
+    SAFE_ENV,
+    ExecResult,
+    ExecStatus,
+    Limits,
+    ProcessSandbox,
+    count_user_processes,
+    runtime,
+)
+from harness.sandbox.forkserver import REPLY_MARGIN_S, ServerGone, ServerPool, ServerReply
 
 INSIDE = "/sandbox"
 TMP_BYTES = 64 * 1024 * 1024
@@ -82,17 +93,101 @@ def probe_bwrap() -> tuple[tuple[str, ...] | None, str]:
     return None, "; ".join(notes)
 
 
+def script_run(argv: Sequence[str], files: Mapping[str, str | bytes]) -> bool:
+    """Whether argv is `PYTHON script [args]` for a script among `files`: what a fork server runs."""
+    return (len(argv) >= 2 and argv[0] == PYTHON and argv[1] in files
+            and PurePosixPath(argv[1]).suffix in (".py", ".pyc") and ".." not in PurePosixPath(argv[1]).parts)
+
+
+def _as_bytes(files: Mapping[str, str | bytes]) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    for name, content in files.items():
+        parts = PurePosixPath(name).parts
+        if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
+            raise ValueError(f"sandbox file name escapes the work dir: {name!r}")
+        out[name] = content.encode("utf-8") if isinstance(content, str) else content
+    return out
+
+
+_STATUS = {"timeout": ExecStatus.TIMEOUT, "output_limit": ExecStatus.OUTPUT_LIMIT}
+
+
+def _result(reply: ServerReply) -> ExecResult:
+    if reply.why in _STATUS:
+        status, rc = _STATUS[reply.why], -9
+    else:
+        rc = reply.rc if reply.rc is not None else -9
+        status = ExecStatus.OK if rc == 0 else ExecStatus.SIGNAL if rc < 0 else ExecStatus.EXIT
+    return ExecResult(status, rc, reply.stdout, reply.stderr, reply.duration_s, reply.output_bytes,
+                      dict(reply.files))
+
+
 class BwrapSandbox(ProcessSandbox):
-    """bubblewrap isolation (see module docstring); build with the flags `probe_bwrap` found."""
+    """bubblewrap isolation (see module docstring); build with the flags `probe_bwrap` found.
+
+    With `fork_server` (the default), `PYTHON script` runs go to a pool of long-lived sandboxes
+    that fork a fresh process per run (`forkserver.py`); other runs, and any run a server could
+    not finish cleanly, get a sandbox of their own.
+    """
 
     kind = "bwrap"
 
     def __init__(self, namespaces: Sequence[str], max_output_bytes: int = 65536, reason: str = "",
-                 reference_cache_dir: str = "") -> None:
+                 reference_cache_dir: str = "", fork_server: bool = True) -> None:
         super().__init__(max_output_bytes, reference_cache_dir=reference_cache_dir)
         self.namespaces = tuple(namespaces)
         self.reason = reason
         self._base = base_args(self.namespaces, self.prefix)
+        self._pool: ServerPool | None = None
+        if fork_server:
+            cmd = [*self._base, "--as-pid-1", "--size", str(TMP_BYTES), "--tmpfs", INSIDE,
+                   "--remount-ro", "/", "--chdir", INSIDE, "--", self.python, "-I", "-S"]
+            self._pool = ServerPool(cmd, {**SAFE_ENV, "HARNESS_SANDBOX_RUN": f"{self.root_name}.server"}, self.uid)
+
+    @property
+    def root_name(self) -> str:
+        return self.root.name if self.root is not None else "closed"
+
+    def run(self, files: Mapping[str, str | bytes], argv: Sequence[str], time_limit_s: float, memory_mb: int,
+            *, stdin: bytes = b"", read_back: Sequence[str] = ()) -> ExecResult:
+        """A fork-server run when argv runs a script and a server is available, else a one-shot run."""
+        if self._pool is not None and script_run(argv, files):
+            server = self._pool.acquire()
+            if server is not None:
+                request = self._request(files, argv, time_limit_s, memory_mb, stdin, read_back)
+                try:
+                    reply = server.run(request, time_limit_s + REPLY_MARGIN_S)
+                except ServerGone:
+                    self._pool.release(server, keep=False)
+                    self._pool.redone += 1
+                else:
+                    self._pool.release(server, keep=reply.clean)
+                    with self._lock:
+                        self.runs += 1
+                    return _result(reply)
+        return super().run(files, argv, time_limit_s, memory_mb, stdin=stdin, read_back=read_back)
+
+    def _request(self, files: Mapping[str, str | bytes], argv: Sequence[str], time_limit_s: float,
+                 memory_mb: int, stdin: bytes, read_back: Sequence[str]) -> dict[str, Any]:
+        lim = Limits(memory_mb=memory_mb, cpu_s=int(time_limit_s) + 2)
+        nproc = count_user_processes(os.getuid() if self.uid is None else self.uid) + lim.extra_procs
+        mem = lim.memory_mb * 1024 * 1024
+        return {
+            "files": _as_bytes(files), "argv": list(argv), "script": True, "stdin": stdin,
+            "time_limit": time_limit_s, "max_output": self.max_output_bytes,
+            "flood_at": self.max_output_bytes * FLOOD_FACTOR, "read_back": list(read_back),
+            "read_back_cap": self.read_back_cap,
+            "limits": [mem, mem, lim.cpu_s, lim.file_mb * 1024 * 1024, lim.open_files, nproc, 0, 0],
+        }
+
+    def server_pids(self) -> list[int]:
+        """Host pids of the live fork servers (and their bwrap monitors): expected, not leftovers."""
+        return self._pool.pids() if self._pool is not None else []
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+        super().close()
 
     def _wrap(self, argv: Sequence[str], work: Path) -> tuple[list[str], str]:
         cmd = [*self._base, "--bind", str(work), INSIDE, "--remount-ro", "/", "--chdir", INSIDE, "--",
@@ -107,4 +202,13 @@ class BwrapSandbox(ProcessSandbox):
             "pid_namespace": True,
             "filesystem": "empty root; read-only /usr and interpreter prefix; private /sandbox and /tmp",
             "reason": self.reason,
+            "launch": self._launch(),
+            "launch_mode": "fork_server" if self._pool is not None else "one_shot",
         }
+
+    def _launch(self) -> str:
+        if self._pool is None:
+            return "one bwrap and interpreter per program"
+        if self._pool.disabled:
+            return f"one bwrap per program (fork server unavailable: {self._pool.disabled})"
+        return "fork server: one long-lived bwrap per worker, a freshly forked process per program"

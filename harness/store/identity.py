@@ -109,7 +109,8 @@ def identity_payload(
     math = to_jsonable(config.math)
     math.pop("workers", None)
     sandbox = to_jsonable(config.sandbox)
-    sandbox.pop("workers", None)
+    for knob in ("workers", "fork_server"):  # how fast, not what: verdicts are the same either way
+        sandbox.pop(knob, None)
     return {
         "checkpoint": fingerprint,
         "backend": {

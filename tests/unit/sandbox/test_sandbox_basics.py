@@ -99,3 +99,20 @@ def test_selection_falls_back_and_explains(monkeypatch):
         sb.close()
     with pytest.raises(SandboxError, match="bwrap"):
         select_sandbox(SandboxConfig(kind="bwrap"))
+
+
+@pytest.mark.parametrize("flags", [[], ["--no-fork-server"], ["--sandbox", "local"]])
+def test_sandbox_check_command_self_test_passes(flags, capsys):
+    import json
+
+    from harness.cli import main
+
+    assert main(["sandbox-check", "--json", *flags]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["self_test"] and all(r["ok"] for r in report["self_test"]), report["self_test"]
+    info = report["sandbox"]
+    if info["kind"] == "bwrap":
+        assert info["launch_mode"] == ("one_shot" if flags else "fork_server")
+        assert "unavailable" not in info["launch"]
+    else:
+        assert flags == ["--sandbox", "local"] or bwrap_mod.probe_bwrap()[0] is None

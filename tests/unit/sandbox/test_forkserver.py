@@ -1,0 +1,202 @@
+"""The bwrap fork server: same results as one bwrap per program, and no way for one run to reach the
+server or a later run (each test here could fail if the server kept state or could be touched)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+from harness.sandbox import PYTHON, ExecStatus
+from harness.sandbox.bwrap import BwrapSandbox, probe_bwrap
+
+NAMESPACES, WHY = probe_bwrap()
+pytestmark = pytest.mark.skipif(NAMESPACES is None, reason=f"bwrap does not work here: {WHY}")
+
+
+@pytest.fixture(scope="module")
+def servers():
+    assert NAMESPACES is not None
+    sb = BwrapSandbox(NAMESPACES, 4000)
+    yield sb
+    sb.close()
+
+
+@pytest.fixture(scope="module")
+def oneshot():
+    assert NAMESPACES is not None
+    sb = BwrapSandbox(NAMESPACES, 4000, fork_server=False)
+    yield sb
+    sb.close()
+
+
+def _run(sb: BwrapSandbox, program: str, limit: float = 5.0, **kw):
+    return sb.run({"p.py": textwrap.dedent(program)}, [PYTHON, "p.py", "arg1"], limit, 256, **kw)
+
+
+def _stats(sb: BwrapSandbox) -> tuple[int, int, int]:
+    pool = sb._pool
+    assert pool is not None and not pool.disabled, pool and pool.disabled
+    return pool.started, pool.replaced, pool.redone
+
+
+SAME_AS_ONESHOT = {
+    "print": "print('hello')",
+    "argv_and_name": "import sys\nprint(sys.argv[1:], __name__, __file__)",
+    "stdin": "import sys\nprint(sys.stdin.read()[::-1])",
+    "exit_code": "import sys\nsys.exit(7)",
+    "exit_message": "import sys\nsys.exit('bad')",
+    "exit_none": "raise SystemExit",
+    "exception": "def f():\n    raise ValueError('boom')\nf()",
+    "os_exit": "import os\nprint('lost', end='')\nos._exit(3)",
+    "flush_at_exit": "import sys\nsys.stdout.write('no newline')",
+    "nondaemon_thread": "import threading, time\n"
+                        "threading.Thread(target=lambda: (time.sleep(0.2), print('joined'))).start()",
+    "atexit": "import atexit\natexit.register(print, 'at exit')",
+    "flags": "import sys\nprint(sys.flags.isolated, sys.flags.no_site, 'site' in sys.modules)",
+    "write_file": "open('out.txt', 'w').write('data')",
+    "memory": "x = bytearray(600 * 1024 * 1024)",
+    "fds": "import os\nprint(sorted(int(f) for f in os.listdir('/proc/self/fd'))[:3])",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAME_AS_ONESHOT))
+def test_same_result_as_one_bwrap_per_program(name, servers, oneshot):
+    program = SAME_AS_ONESHOT[name]
+    a = _run(servers, program, stdin=b"abc", read_back=("out.txt",))
+    b = _run(oneshot, program, stdin=b"abc", read_back=("out.txt",))
+    assert (a.status, a.exit_code, a.stdout, a.files) == (b.status, b.exit_code, b.stdout, b.files)
+    assert a.stderr.splitlines()[-1:] == b.stderr.splitlines()[-1:]
+    assert _stats(servers)[2] == 0, "the server could not serve a plain program"
+
+
+def test_a_signal_death_is_reported_as_one(servers):
+    res = _run(servers, "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)")
+    # one bwrap per program reports 128 + 15 from its init process: a fail either way
+    assert (res.status, res.exit_code) == (ExecStatus.SIGNAL, -signal.SIGTERM)
+
+
+def test_nothing_written_survives_into_the_next_run(servers):
+    started, replaced, _ = _stats(servers)
+    writer = """
+        import os
+        for d in ('/sandbox', '/tmp', '/dev/shm'):
+            os.makedirs(d + '/deep/er', exist_ok=True)
+            open(d + '/deep/er/left.txt', 'w').write('x')
+            os.chmod(d + '/deep/er', 0)
+            os.chmod(d + '/deep', 0o500)
+        """
+    assert _run(servers, writer).status == ExecStatus.OK
+    reader = "import os\nprint([sorted(os.listdir(d)) for d in ('/sandbox', '/tmp', '/dev/shm')])"
+    res = _run(servers, reader)
+    assert res.stdout.strip() == b"[['p.py'], [], []]"
+    assert _stats(servers)[:2] == (started, replaced), "a clean server was replaced"
+
+
+def test_tampered_dev_or_sysv_ipc_gets_the_server_replaced(servers):
+    _, replaced, _ = _stats(servers)
+    tamper = "open('/dev/leak', 'w').write('kept')"  # /dev is a writable tmpfs, not wiped per run
+    res = _run(servers, tamper)
+    assert res.status == ExecStatus.OK, res.stderr
+    shm = """
+        import ctypes
+        libc = ctypes.CDLL(None)
+        print(libc.shmget(0x1234, 4096, 0o1666))  # IPC_CREAT | 0666
+        """
+    assert int(_run(servers, shm).stdout) >= 0
+    assert _stats(servers)[1] >= replaced + 2
+    check = "import os\nprint(os.path.exists('/dev/leak'), open('/proc/sysvipc/shm').read().count('\\n'))"
+    assert _run(servers, check).stdout.split() == [b"False", b"1"]
+
+
+def test_server_cannot_be_signalled_traced_or_read(servers):
+    assert _run(servers, "print('warm')").status == ExecStatus.OK
+    before = set(servers.server_pids())
+    assert before
+    attack = """
+        import ctypes, os, signal
+        for sig in (signal.SIGKILL, signal.SIGSTOP, signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1):
+            os.kill(1, sig)
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        libc = ctypes.CDLL(None, use_errno=True)
+        print('ptrace', libc.ptrace(16, 1, 0, 0), ctypes.get_errno())  # PTRACE_ATTACH
+        for path in ('/proc/1/mem', '/proc/1/fd/0', '/proc/1/fd/1', '/proc/1/environ'):
+            try:
+                open(path, 'rb').close()
+                print('opened', path)
+            except OSError as exc:
+                print('denied', path, exc.errno)
+        """
+    res = _run(servers, attack)
+    assert res.status == ExecStatus.OK, res.stderr
+    assert b"ptrace -1 1" in res.stdout and b"opened" not in res.stdout
+    assert _run(servers, "print('still serving')").stdout == b"still serving\n"
+    assert set(servers.server_pids()) == before, "the attacked server was replaced or another started"
+
+
+def test_each_run_gets_fresh_randomness(servers):
+    prog = "import random\nprint(random.random())"
+    assert _run(servers, prog).stdout != _run(servers, prog).stdout
+
+
+def test_a_dead_server_means_the_run_is_redone_not_misjudged(servers):
+    _, _, redone = _stats(servers)
+    result = {}
+
+    def slow() -> None:
+        result["res"] = _run(servers, "import time\ntime.sleep(1.0)\nprint('done')")
+
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(0.4)
+    for pid in servers.server_pids():  # the harness's view: a server crashed mid-run
+        os.kill(pid, signal.SIGKILL)
+    t.join(timeout=30)
+    res = result["res"]
+    assert res.status == ExecStatus.OK and res.stdout == b"done\n"
+    assert _stats(servers)[2] == redone + 1
+
+
+def test_servers_die_with_the_harness(tmp_path):
+    script = textwrap.dedent(f"""
+        import sys, time
+        from harness.sandbox import PYTHON
+        from harness.sandbox.bwrap import BwrapSandbox
+        sb = BwrapSandbox({tuple(NAMESPACES or ())!r})
+        sb.run({{"p.py": "print(1)"}}, [PYTHON, "p.py"], 5, 256)
+        print(*sb.server_pids(), flush=True)
+        time.sleep(60)
+        """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert proc.stdout is not None
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert len(pids) == 2 and all(os.path.exists(f"/proc/{p}") for p in pids)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while any(os.path.exists(f"/proc/{p}") for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(os.path.exists(f"/proc/{p}") for p in pids)
+
+
+def test_a_server_that_cannot_start_falls_back_to_one_bwrap_per_program():
+    assert NAMESPACES is not None
+    sb = BwrapSandbox(NAMESPACES, 4000)
+    try:
+        assert sb._pool is not None
+        sb._pool._cmd = ["false"]  # exits at once, as a server would without ctypes or a pid namespace
+        res = _run(sb, "print('served anyway')")
+        assert res.status == ExecStatus.OK and res.stdout == b"served anyway\n"
+        assert "fork server unavailable" in sb.describe()["launch"] and sb.server_pids() == []
+    finally:
+        sb.close()
