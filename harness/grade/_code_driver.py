@@ -8,6 +8,11 @@ secret. The secret is written only after every test ran:
 - io mode: call the entry point on each input and write the encoded outputs, then the secret, to
   a result file; the harness compares them with the reference outputs it never shows the program.
 An early exit, a swallowed error, a closed descriptor or a killed parent all mean no secret: a fail.
+The secret exists only as two random halves until it is written, so a program that walks its
+stack or heap looking for it finds nothing secret-shaped. Limit, shared by every harness that runs
+assert tests in the program's own process: code written against this driver (reading the halves
+from its frame) or returning objects whose __eq__ is always true can still pass assert mode; io
+mode (HumanEval+, MBPP+) compares encoded outputs outside the sandbox and is not open to either.
 """
 
 from __future__ import annotations
@@ -160,15 +165,20 @@ def _fail(where: str, exc: BaseException) -> NoReturn:
     _exit(1)
 
 
-def _run_assert(job: dict[str, Any], ns: dict[str, Any], nonce: str) -> NoReturn:
+def _secret(key: tuple[int, int]) -> str:
+    """The run's secret, assembled only when it is about to be written."""
+    return format(key[0] ^ key[1], "032x")
+
+
+def _run_assert(job: dict[str, Any], ns: dict[str, Any], key: tuple[int, int]) -> NoReturn:
     tests = compile(job["test"], "<test>", "exec")
     scope = dict(ns)
     exec(tests, scope)
-    _emit(1, ("\n" + nonce + "\n").encode())
+    _emit(1, ("\n" + _secret(key) + "\n").encode())
     _exit(0)
 
 
-def _run_io(job: dict[str, Any], ns: dict[str, Any], nonce: str, fd: int) -> NoReturn:
+def _run_io(job: dict[str, Any], ns: dict[str, Any], key: tuple[int, int], fd: int) -> NoReturn:
     import copy
     import json
 
@@ -187,14 +197,14 @@ def _run_io(job: dict[str, Any], ns: dict[str, Any], nonce: str, fd: int) -> NoR
         except BaseException as exc:  # the program's failure on this input, not the driver's
             lines.append(json.dumps([i, 0, f"{type(exc).__name__}: {str(exc)[:200]}"]))
             break
-    lines.append(nonce)
+    lines.append(_secret(key))
     _emit(fd, ("\n".join(lines) + "\n").encode("utf-8", "replace"))
     _exit(0)
 
 
 def main() -> None:
     job = marshal.loads(sys.stdin.buffer.read())  # marshal: no imports, no digit cap
-    nonce = job.pop("nonce")
+    key = job.pop("key")
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(0)
     fd = _open(job["result_file"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600) if job["mode"] == "io" else -1
@@ -208,9 +218,9 @@ def main() -> None:
     try:
         exec(program, ns)
         if job["mode"] == "assert":
-            _run_assert(job, ns, nonce)
+            _run_assert(job, ns, key)
         else:
-            _run_io(job, ns, nonce, fd)
+            _run_io(job, ns, key, fd)
     except BaseException as exc:
         _fail("run", exc)
     _exit(1)

@@ -35,7 +35,8 @@ from harness.types import Extraction, ExtractStatus, Grade, Sample, Status
 if TYPE_CHECKING:
     from harness.grade.env import GradeEnv
 
-CODE_GRADER_VERSION = "code-exec/1"
+CODE_GRADER_VERSION = "code-exec/2"
+"""2: the secret travels as two halves (a frame-walking program forged an assert-mode pass under 1)."""
 REFERENCE_LIMIT_S = 600.0
 """Wall-clock cap for measuring a reference solution (only a broken reference ever reaches it)."""
 DRIVER_FILE = "driver.py"
@@ -123,8 +124,11 @@ def _job(meta: Mapping[str, Any], program: str, *, not_none: bool = False) -> di
 def run_program(sandbox: Sandbox, job: Mapping[str, Any], time_limit_s: float, memory_mb: int) -> tuple[
         ExecResult, str]:
     """Run the driver on one job with a fresh secret; returns the result and the secret."""
-    nonce = secrets.token_hex(16)
-    payload = marshal.dumps({"nonce": nonce, **job})
+    # The driver gets the secret as two random halves and XORs them only after the tests ran, so a
+    # program scanning its stack or heap for a secret-looking string finds none (see _code_driver).
+    left, right = secrets.randbits(128), secrets.randbits(128)
+    nonce = format(left ^ right, "032x")
+    payload = marshal.dumps({"key": (left, right), **job})
     files, script = _driver_files(sandbox)
     res = sandbox.run(
         files, [PYTHON, script], time_limit_s, memory_mb,
