@@ -1,18 +1,22 @@
 """Fork server run as pid 1 inside one long-lived bwrap sandbox (standard library only; a script).
 
 Starting a sandbox and an interpreter costs ~25 ms per program; forking a warm interpreter costs
-~1 ms. This server pays the start-up once, then for each request forks a child that runs one
-program exactly as `python -I -S script` would (or execs argv), and once it ends kills every other
-process in the namespace, wipes the writable places and reports. Why a child cannot touch the
-server or a later run:
-- the server is pid 1 of the pid namespace, so nothing inside can SIGKILL or SIGSTOP it, and it
-  installs no signal handler anything inside could trigger;
-- it is not dumpable, so a child (same uid, no capabilities) cannot ptrace it or open its
-  /proc/1/fd or /proc/1/mem; the child closes every inherited descriptor before untrusted code runs;
-- after each run it SIGKILLs the whole namespace and reaps until nothing is left, empties /sandbox,
-  /tmp and /dev/shm, and checks /dev and SysV IPC against their start state; anything it cannot
-  restore marks it dirty and the harness replaces it.
-Protocol on fds 0/1: 4-byte big-endian length, then a marshal request; replies are a length-prefixed
+~1 ms. This server pays the start-up once. For each request it forks a child, which reads the
+request from the harness's channel itself, writes its files, hands the server only the run's
+limits and then runs the program exactly as `python -I -S script` would. The server watches it,
+kills every other process in the namespace when it ends, replies, and restores its start state.
+Why no run can reach the server or a later run:
+- the server never holds a run's program, tests or secret (only the child reads the request), and
+  the outputs it relays pass through buffers it zeroes after each reply, so a later program forked
+  from it cannot find an earlier run's data (a reference solution's outputs, say) in its memory;
+- the server is pid 1 of the pid namespace and every program's parent, so nothing inside can
+  SIGKILL or SIGSTOP it, and it installs no signal handler anything inside could trigger;
+- it is not dumpable, so a program (same uid, no capabilities) cannot ptrace it or open its
+  /proc/1/fd or /proc/1/mem; the child closes every inherited descriptor before the program runs;
+- after each run everything but pid 1 is SIGKILLed and reaped, /sandbox, /tmp and /dev/shm are
+  emptied, and /dev and SysV IPC are checked against their start state; anything not restored
+  marks the server dirty and the harness replaces it.
+Protocol on fds 0/1: 4-byte big-endian length, then a marshal request; a reply is a length-prefixed
 JSON header followed by the raw byte sections it lists.
 """
 
@@ -32,6 +36,10 @@ PYTHON = "{python}"
 WRITABLE = ("/sandbox", "/tmp", "/dev/shm")
 IPC_FILES = ("/proc/sysvipc/shm", "/proc/sysvipc/sem", "/proc/sysvipc/msg")
 PR_SET_DUMPABLE = 4
+CHILD_EOF = 3
+"""A child's exit code when the harness closed the request channel: the server then exits."""
+PARAMS = ("time_limit", "flood_at", "read_back", "read_back_cap")
+"""The only request fields the server sees: limits and file names, never program, tests or secret."""
 WARM_UP = """
 class C:
     def f(self, xs: list[int]) -> dict:
@@ -59,18 +67,21 @@ def _read_frame(fd: int) -> Any:
     return None if body is None else marshal.loads(body)
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
 
 
-def _reply(fd: int, header: dict[str, Any], sections: list[bytes]) -> None:
+def _reply(fd: int, header: dict[str, Any], sections: list[memoryview]) -> None:
+    """Header, then each section written straight from its buffer (joining would leave copies)."""
     import json
 
     header["sections"] = [len(s) for s in sections]
     head = json.dumps(header).encode()
-    _write_all(fd, len(head).to_bytes(4, "big") + head + b"".join(sections))
+    _write_all(fd, len(head).to_bytes(4, "big") + head)
+    for section in sections:
+        _write_all(fd, section)
 
 
 def _dev_state() -> dict[str, tuple[int, ...]]:
@@ -196,17 +207,31 @@ def _finalize() -> int:
     return 0
 
 
-def _child(req: dict[str, Any], out_w: int, err_w: int) -> NoReturn:
-    """After fork: own session, fds 0-2 only, limits, then the program. Never returns."""
+def _write_files(files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        path = os.path.join("/sandbox", name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(data)
+
+
+def _child(cmd_fd: int, params_w: int, out_w: int, err_w: int) -> NoReturn:
+    """After fork: read the request, write its files, hand the server the limits, then become the
+    program (own session, fds 0-2 only, rlimits). Never returns."""
     import signal
 
     try:
+        req = _read_frame(cmd_fd)
+        if req is None:
+            os._exit(CHILD_EOF)
+        _write_files(req["files"])
+        _write_all(params_w, marshal.dumps({k: req[k] for k in PARAMS}))
         os.setsid()
         null = os.open("/dev/null", os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
-        os.closerange(3, 1 << 20)
+        os.closerange(3, 1 << 20)  # the harness's channels and the params pipe among them
         os.chdir("/sandbox")
         signal.signal(signal.SIGINT, signal.default_int_handler)
         if "random" in sys.modules:  # a fresh interpreter seeds from urandom; a fork would repeat ours
@@ -226,17 +251,32 @@ def _child(req: dict[str, Any], out_w: int, err_w: int) -> NoReturn:
 
 
 class _Tail:
+    """The last `cap` bytes of a stream, read straight into one buffer allocated once and zeroed
+    after every run (no intermediate bytes objects whose freed memory a later fork could read)."""
+
     def __init__(self, cap: int) -> None:
-        self.cap, self.buf, self.total = cap, bytearray(), 0
+        self.cap = cap
+        self.buf = bytearray(2 * cap + 4096)
+        self.n = self.total = self.high = 0
 
-    def feed(self, chunk: bytes) -> None:
-        self.total += len(chunk)
-        self.buf += chunk
-        if len(self.buf) > 2 * self.cap:
-            del self.buf[: len(self.buf) - self.cap]
+    def read_from(self, fd: int) -> int:
+        """Read what is there into the buffer; 0 at end of stream."""
+        if self.n == len(self.buf):  # keep the last cap bytes (disjoint ranges: an in-place copy)
+            keep = min(self.cap, self.n)
+            self.buf[:keep] = memoryview(self.buf)[self.n - keep:self.n]
+            self.n = keep
+        got = os.readv(fd, [memoryview(self.buf)[self.n:]])
+        self.n += got
+        self.total += got
+        self.high = max(self.high, self.n)
+        return got
 
-    def value(self) -> bytes:
-        return bytes(self.buf[-self.cap:]) if self.cap else b""
+    def view(self) -> memoryview:
+        return memoryview(self.buf)[max(0, self.n - self.cap):self.n] if self.cap else memoryview(b"")
+
+    def clear(self) -> None:
+        self.buf[:self.high] = bytes(self.high)  # in place: same length
+        self.n = self.total = self.high = 0
 
 
 def _watch(pid: int, pipes: list[int], tails: list[_Tail], limit_s: float, flood_at: int, start: float,
@@ -256,13 +296,10 @@ def _watch(pid: int, pipes: list[int], tails: list[_Tail], limit_s: float, flood
                 return "harness_gone", None
             for fd in open_fds[:]:
                 if fd in ready:
-                    chunk = os.read(fd, 65536)
-                    if not chunk:
-                        open_fds.remove(fd)
-                        continue
                     tail = tails[pipes.index(fd)]
-                    tail.feed(chunk)
-                    if tail.total > flood_at:
+                    if not tail.read_from(fd):
+                        open_fds.remove(fd)
+                    elif tail.total > flood_at:
                         return "output_limit", None
             if pidfd in ready:
                 return "exited", os.waitpid(pid, 0)[1]
@@ -273,16 +310,15 @@ def _watch(pid: int, pipes: list[int], tails: list[_Tail], limit_s: float, flood
 def _drain(fds: list[int], tails: list[_Tail]) -> None:
     for fd, tail in zip(fds, tails, strict=True):
         os.set_blocking(fd, False)
-        try:
-            while chunk := os.read(fd, 65536):
-                tail.feed(chunk)
-        except BlockingIOError:
-            pass
+        with contextlib.suppress(BlockingIOError):
+            while tail.read_from(fd):
+                pass
         os.close(fd)
 
 
-def _read_back(names: list[str], cap: int) -> dict[str, bytes]:
-    got = {}
+def _read_back(names: list[str], cap: int) -> list[tuple[str, bytearray]]:
+    """Regular files the run left, each read straight into a buffer the caller zeroes after use."""
+    got = []
     for name in names:
         try:
             fd = os.open(os.path.join("/sandbox", name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -290,50 +326,83 @@ def _read_back(names: list[str], cap: int) -> dict[str, bytes]:
             continue
         try:
             st = os.fstat(fd)
-            if (st.st_mode & 0o170000) == 0o100000 and st.st_size <= cap:
-                got[name] = os.read(fd, cap + 1)[:cap]
+            if (st.st_mode & 0o170000) != 0o100000 or st.st_size > cap:
+                continue
+            buf = bytearray(st.st_size)
+            n = 0
+            while n < len(buf) and (got_now := os.readv(fd, [memoryview(buf)[n:]])):
+                n += got_now
+            got.append((name, buf[:n] if n < len(buf) else buf))
         finally:
             os.close(fd)
     return got
 
 
-def _write_files(files: dict[str, bytes]) -> None:
-    for name, data in files.items():
-        path = os.path.join("/sandbox", name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as fh:
-            fh.write(data)
-
-
-def _serve(req: dict[str, Any], cmd_fd: int, dev: dict[str, tuple[int, ...]], tops: dict[str, int]) -> tuple[
-        dict[str, Any], list[bytes]]:
-    """One run: write files, fork, watch, kill everything, clean up; the reply header and sections."""
-    _write_files(req["files"])
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        _child(req, out_w, err_w)
-    os.close(out_w)
-    os.close(err_w)
-    tails = [_Tail(req["max_output"]), _Tail(req["max_output"])]
-    why, status = _watch(pid, [out_r, err_r], tails, req["time_limit"], req["flood_at"], start, cmd_fd)
-    duration = time.monotonic() - start
-    _kill_all()
-    _drain([out_r, err_r], tails)
-    files = _read_back(req["read_back"], req["read_back_cap"])
+def _restore(dev: dict[str, tuple[int, ...]], tops: dict[str, int]) -> bool:
+    """Empty the writable places and check /dev and SysV IPC; False when the start state is not back."""
     clean = True
     for top, mode in tops.items():
         try:
             clean = _wipe(top, mode) and clean
         except OSError:
             clean = False
-    clean = clean and _dev_state() == dev and _ipc_clean()
+    return clean and _dev_state() == dev and _ipc_clean()
+
+
+def _params(fd: int, pid: int) -> dict[str, Any]:
+    """The run's limits from the child; {"eof": ...} when it ended without sending them."""
+    data = bytearray()
+    while chunk := os.read(fd, 65536):
+        data += chunk
+    os.close(fd)
+    if not data:
+        status = os.waitpid(pid, 0)[1]
+        return {"eof": os.waitstatus_to_exitcode(status) == CHILD_EOF}
+    params: dict[str, Any] = marshal.loads(bytes(data))
+    return params
+
+
+def _serve(cmd_fd: int, reply_fd: int, tails: list[_Tail], dev: dict[str, tuple[int, ...]],
+           tops: dict[str, int]) -> bool:
+    """One run: fork the child that reads the request, watch the program it becomes, kill
+    everything, reply, restore. False once the harness is gone."""
+    import select
+
+    select.select([cmd_fd], [], [])  # a request (or the end of the channel) is waiting
+    params_r, params_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        _child(cmd_fd, params_w, out_w, err_w)
+    for fd in (params_w, out_w, err_w):
+        os.close(fd)
+    params = _params(params_r, pid)  # ends when the child has closed its copies, just before it runs
+    start = time.monotonic()
+    if "eof" in params:
+        _kill_all()
+        for fd in (out_r, err_r):
+            os.close(fd)
+        if params["eof"]:
+            return False
+        _reply(reply_fd, {"why": "request_failed"}, [])
+        return True
+    why, status = _watch(pid, [out_r, err_r], tails, params["time_limit"], params["flood_at"], start, cmd_fd)
+    duration = time.monotonic() - start
+    _kill_all()
+    if why == "harness_gone":
+        return False
+    _drain([out_r, err_r], tails)
+    files = _read_back(params["read_back"], params["read_back_cap"])
     rc = None if status is None else os.waitstatus_to_exitcode(status)
     header = {"why": why, "rc": rc, "duration": duration, "output_bytes": tails[0].total + tails[1].total,
-              "files": list(files), "clean": clean}
-    return header, [tails[0].value(), tails[1].value(), *files.values()]
+              "files": [name for name, _ in files], "clean": _restore(dev, tops)}
+    _reply(reply_fd, header, [tails[0].view(), tails[1].view(), *(memoryview(b) for _, b in files)])
+    for tail in tails:
+        tail.clear()
+    for _, buf in files:
+        buf[:] = bytes(len(buf))
+    return True
 
 
 def main() -> None:
@@ -355,6 +424,7 @@ def main() -> None:
         __import__(module)
     # The first compile() in a process initialises the parser (~1.5 ms); pay it here, not per run.
     exec(compile(WARM_UP, "<warm-up>", "exec"), {"__builtins__": __builtins__})
+    tails = [_Tail(hello["max_output"]), _Tail(hello["max_output"])]
     import gc
 
     gc.freeze()  # forked children then share, rather than copy, the server's objects
@@ -364,11 +434,9 @@ def main() -> None:
     _reply(reply_fd, {"ready": ok, "pid1": os.getpid() == 1, "nondumpable": nondumpable}, [])
     if not ok:
         return
-    while (req := _read_frame(cmd_fd)) is not None:
-        header, sections = _serve(req, cmd_fd, dev, tops)
-        if header["why"] == "harness_gone":
-            return  # pid 1 exiting takes the namespace with it
-        _reply(reply_fd, header, sections)
+    while _serve(cmd_fd, reply_fd, tails, dev, tops):
+        pass
+    # returning: pid 1 exiting takes the namespace with it
 
 
 if __name__ == "__main__":

@@ -142,7 +142,8 @@ class BwrapSandbox(ProcessSandbox):
         if fork_server:
             cmd = [*self._base, "--as-pid-1", "--size", str(TMP_BYTES), "--tmpfs", INSIDE,
                    "--remount-ro", "/", "--chdir", INSIDE, "--", self.python, "-I", "-S"]
-            self._pool = ServerPool(cmd, {**SAFE_ENV, "HARNESS_SANDBOX_RUN": f"{self.root_name}.server"}, self.uid)
+            env = {**SAFE_ENV, "HARNESS_SANDBOX_RUN": f"{self.root_name}.server"}
+            self._pool = ServerPool(cmd, env, self.uid, max_output_bytes)
 
     @property
     def root_name(self) -> str:
@@ -174,8 +175,7 @@ class BwrapSandbox(ProcessSandbox):
         mem = lim.memory_mb * 1024 * 1024
         return {
             "files": _as_bytes(files), "argv": list(argv), "script": True, "stdin": stdin,
-            "time_limit": time_limit_s, "max_output": self.max_output_bytes,
-            "flood_at": self.max_output_bytes * FLOOD_FACTOR, "read_back": list(read_back),
+            "time_limit": time_limit_s, "flood_at": self.max_output_bytes * FLOOD_FACTOR, "read_back": list(read_back),
             "read_back_cap": self.read_back_cap,
             "limits": [mem, mem, lim.cpu_s, lim.file_mb * 1024 * 1024, lim.open_files, nproc, 0, 0],
         }

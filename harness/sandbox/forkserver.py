@@ -70,7 +70,7 @@ def _read_exact(fd: int, n: int, deadline: float) -> bytes:
 class ForkServer:
     """One long-lived bwrap running `_forkserver.py` as pid 1; serves one run at a time."""
 
-    def __init__(self, cmd: Sequence[str], env: Mapping[str, str], uid: int | None) -> None:
+    def __init__(self, cmd: Sequence[str], env: Mapping[str, str], uid: int | None, max_output: int) -> None:
         who: dict[str, Any] = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
         source = SERVER_FILE.read_text()
         self.stderr_tail = ""
@@ -79,7 +79,7 @@ class ForkServer:
             env=dict(env), cwd="/", start_new_session=True, close_fds=True, **who,
         )
         try:
-            header, _ = self._exchange({"preload": list(PRELOAD)}, START_TIMEOUT_S)
+            header, _ = self._exchange({"preload": list(PRELOAD), "max_output": max_output}, START_TIMEOUT_S)
         except ServerGone as exc:
             raise ServerGone(f"fork server did not start: {exc}: {self.stderr_tail}") from None
         if not header.get("ready"):
@@ -97,6 +97,7 @@ class ForkServer:
         return ""
 
     def _exchange(self, message: Mapping[str, Any], wait_s: float) -> tuple[dict[str, Any], list[bytes]]:
+        """Send one message and read the framed answer; any fault kills the server."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
         deadline = time.monotonic() + wait_s
         data = marshal.dumps(dict(message))
@@ -118,14 +119,14 @@ class ForkServer:
         try:
             names = [str(n) for n in header["files"]]
             if len(sections) != 2 + len(names) or header["why"] not in ("exited", "timeout", "output_limit"):
-                raise ValueError("malformed reply")
+                raise ValueError(f"unexpected reply {header.get('why')!r}")
             rc = header["rc"]
             return ServerReply(str(header["why"]), None if rc is None else int(rc), float(header["duration"]),
                                int(header["output_bytes"]), sections[0], sections[1],
                                dict(zip(names, sections[2:], strict=True)), bool(header["clean"]))
         except (KeyError, TypeError, ValueError) as exc:
             self.close()
-            raise ServerGone(f"malformed reply: {exc}") from None
+            raise ServerGone(f"bad reply: {exc}") from None
 
     def pids(self) -> list[int]:
         """The bwrap monitor's pid and its direct children's (the server itself)."""
@@ -156,8 +157,8 @@ class ServerPool:
     """Idle fork servers, one per concurrent caller; started from one long-lived thread, because
     bwrap's --die-with-parent fires when the *thread* that started it exits."""
 
-    def __init__(self, cmd: Sequence[str], env: Mapping[str, str], uid: int | None) -> None:
-        self._cmd, self._env, self._uid = list(cmd), dict(env), uid
+    def __init__(self, cmd: Sequence[str], env: Mapping[str, str], uid: int | None, max_output: int) -> None:
+        self._cmd, self._env, self._uid, self._max_output = list(cmd), dict(env), uid, max_output
         self._idle: list[ForkServer] = []
         self._busy: set[ForkServer] = set()
         self._lock = threading.Lock()
@@ -178,7 +179,7 @@ class ServerPool:
             if self.disabled or self._closed:
                 return None
         try:
-            server = self._spawner.submit(ForkServer, self._cmd, self._env, self._uid).result()
+            server = self._spawner.submit(ForkServer, self._cmd, self._env, self._uid, self._max_output).result()
         except (ServerGone, OSError) as exc:
             with self._lock:
                 self.disabled = str(exc)[:300]

@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -200,3 +201,46 @@ def test_a_server_that_cannot_start_falls_back_to_one_bwrap_per_program():
         assert "fork server unavailable" in sb.describe()["launch"] and sb.server_pids() == []
     finally:
         sb.close()
+
+
+def _memory_of(pid: int) -> bytes:
+    """Every readable private mapping of a process (the harness must be root to read a server's)."""
+    chunks = []
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            fields = line.split()
+            if not fields[1].startswith("r") or (len(fields) > 5 and fields[5].startswith("/usr/")):
+                continue
+            lo, hi = (int(x, 16) for x in fields[0].split("-"))
+            try:
+                mem.seek(lo)
+                chunks.append(mem.read(hi - lo))
+            except OSError:
+                continue
+    return b"\0".join(chunks)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="reading a server's memory needs root")
+def test_the_server_keeps_no_run_data_in_its_memory(servers):
+    import uuid
+
+    marks = {k: f"{k}-{uuid.uuid4().hex}" for k in ("program", "stdin", "stdout", "stderr", "file")}
+    program = f"""
+        # {marks['program']}
+        import sys
+        sys.stdin.read()
+        print({marks['stdout']!r})
+        print({marks['stderr']!r}, file=sys.stderr)
+        open('out.txt', 'w').write({marks['file']!r} * 1000)
+        """
+    for _ in range(3):
+        res = _run(servers, program, stdin=marks["stdin"].encode(), read_back=("out.txt",))
+        assert marks["stdout"].encode() in res.stdout and len(res.files["out.txt"]) > 30000
+    _run(servers, "print('a later run')")
+    server = [p for p in servers.server_pids() if Path(f"/proc/{p}/status").read_text().find("NSpid") > 0
+              and Path(f"/proc/{p}/status").read_text().split("NSpid:")[1].split("\n")[0].split()[-1] == "1"]
+    assert len(server) == 1
+    memory = _memory_of(server[0])
+    assert b"C().f([1, 2, 3, 4])" in memory, "the scan does not see the server's own strings"
+    found = [k for k, v in marks.items() if v.encode() in memory]
+    assert found == [], f"the server's memory still holds run data: {found}"
