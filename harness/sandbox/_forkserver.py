@@ -144,10 +144,9 @@ def _limits(values: list[int]) -> None:
         resource.setrlimit(getattr(resource, name), (value, value))
 
 
-def _run_script(path: str, args: list[str], stdin: bytes) -> NoReturn:
+def _run_script(path: str, args: list[str]) -> NoReturn:
     """In the child: run a script as `python -I -S path args` would, then exit."""
     import builtins
-    import io
     import traceback
 
     full = os.path.abspath(path)  # what the interpreter gives __file__ and tracebacks
@@ -166,11 +165,9 @@ def _run_script(path: str, args: list[str], stdin: bytes) -> NoReturn:
     main.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = main
     sys.argv = [path, *args]
-    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
-    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8")
-    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
-                                  errors="backslashreplace", line_buffering=True)
-    sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr  # type: ignore[misc]
+    # The interpreter made these for fds 0-2 at start-up and the server never used them: now that
+    # the run's pipes sit on fds 0-2 they are exactly what a fresh interpreter's would be.
+    sys.stdin, sys.stdout, sys.stderr = sys.__stdin__, sys.__stdout__, sys.__stderr__
     try:
         exec(code, main.__dict__)
         rc = _finalize()
@@ -215,6 +212,19 @@ def _write_files(files: dict[str, bytes]) -> None:
             fh.write(data)
 
 
+def _stdin_pipe(data: bytes) -> int:
+    """A pipe already holding all of stdin (the harness sends at most what a pipe can be sized to)."""
+    r, w = os.pipe()
+    if len(data) > 65536:
+        import fcntl
+
+        if fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, len(data)) < len(data):
+            raise OSError("stdin does not fit a pipe")
+    _write_all(w, data)
+    os.close(w)
+    return r
+
+
 def _child(cmd_fd: int, params_w: int, out_w: int, err_w: int) -> NoReturn:
     """After fork: read the request, write its files, hand the server the limits, then become the
     program (own session, fds 0-2 only, rlimits). Never returns."""
@@ -225,10 +235,10 @@ def _child(cmd_fd: int, params_w: int, out_w: int, err_w: int) -> NoReturn:
         if req is None:
             os._exit(CHILD_EOF)
         _write_files(req["files"])
+        stdin = _stdin_pipe(req["stdin"])
         _write_all(params_w, marshal.dumps({k: req[k] for k in PARAMS}))
         os.setsid()
-        null = os.open("/dev/null", os.O_RDONLY)
-        os.dup2(null, 0)
+        os.dup2(stdin, 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
         os.closerange(3, 1 << 20)  # the harness's channels and the params pipe among them
@@ -239,7 +249,7 @@ def _child(cmd_fd: int, params_w: int, out_w: int, err_w: int) -> NoReturn:
         _limits(req["limits"])
         argv = req["argv"]
         if req["script"]:
-            _run_script(argv[1], argv[2:], req["stdin"])
+            _run_script(argv[1], argv[2:])
         exe = [sys.executable, "-I", "-S"]
         os.execv(exe[0] if argv[0] == PYTHON else argv[0],
                  [a for x in argv for a in (exe if x == PYTHON else [x])])

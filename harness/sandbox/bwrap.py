@@ -26,7 +26,7 @@ from harness.sandbox.base import (
     count_user_processes,
     runtime,
 )
-from harness.sandbox.forkserver import REPLY_MARGIN_S, ServerGone, ServerPool, ServerReply
+from harness.sandbox.forkserver import MAX_STDIN, REPLY_MARGIN_S, ServerGone, ServerPool, ServerReply
 
 INSIDE = "/sandbox"
 TMP_BYTES = 64 * 1024 * 1024
@@ -152,7 +152,7 @@ class BwrapSandbox(ProcessSandbox):
     def run(self, files: Mapping[str, str | bytes], argv: Sequence[str], time_limit_s: float, memory_mb: int,
             *, stdin: bytes = b"", read_back: Sequence[str] = ()) -> ExecResult:
         """A fork-server run when argv runs a script and a server is available, else a one-shot run."""
-        if self._pool is not None and script_run(argv, files):
+        if self._pool is not None and script_run(argv, files) and len(stdin) <= MAX_STDIN:
             server = self._pool.acquire()
             if server is not None:
                 request = self._request(files, argv, time_limit_s, memory_mb, stdin, read_back)

@@ -27,10 +27,13 @@ from typing import Any
 
 SERVER_FILE = Path(__file__).with_name("_forkserver.py")
 PRELOAD = ("json", "copy", "hashlib", "math", "re", "collections", "itertools", "functools", "heapq",
-           "bisect", "string", "operator", "typing", "resource", "select", "shutil", "traceback")
+           "bisect", "string", "operator", "typing", "resource", "select", "shutil", "traceback", "fcntl")
 """Imported once in each server so children start warm: the driver's own imports and the standard
 modules HumanEval/MBPP programs import most."""
 START_TIMEOUT_S = 20.0
+MAX_STDIN = 1 << 20
+"""Larger stdin goes to a one-shot sandbox: a server hands stdin over in one pipe, which Linux
+lets an unprivileged process size up to /proc/sys/fs/pipe-max-size (1 MiB by default)."""
 REPLY_MARGIN_S = 10.0
 """How long past a run's own time limit a server may take to clean up and answer."""
 

@@ -64,6 +64,10 @@ SAME_AS_ONESHOT = {
     "write_file": "open('out.txt', 'w').write('data')",
     "memory": "x = bytearray(600 * 1024 * 1024)",
     "fds": "import os\nprint(sorted(int(f) for f in os.listdir('/proc/self/fd'))[:3])",
+    "stdio": "import os, sys\nprint([(s.name, s.encoding, s.errors, s.line_buffering, type(s.buffer).__name__,"
+             " s.fileno()) for s in (sys.stdin, sys.stdout, sys.stderr)], os.read(0, 2), sys.stdin.read())",
+    "paths_and_ids": "import os, sys\nprint(sys.path, sys.executable, os.getcwd(), os.getppid(), os.getuid(),"
+                     " sorted(os.environ))",
 }
 
 
@@ -244,3 +248,14 @@ def test_the_server_keeps_no_run_data_in_its_memory(servers):
     assert b"C().f([1, 2, 3, 4])" in memory, "the scan does not see the server's own strings"
     found = [k for k, v in marks.items() if v.encode() in memory]
     assert found == [], f"the server's memory still holds run data: {found}"
+
+
+@pytest.mark.parametrize("size", [70_000, 900_000, 3_000_000])
+def test_large_stdin_arrives_whole(servers, size):
+    _, _, redone = _stats(servers)
+    data = os.urandom(size // 2).hex().encode()[:size]
+    res = _run(servers, "import hashlib, sys\nprint(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())", stdin=data)
+    import hashlib
+
+    assert res.status == ExecStatus.OK and res.stdout.strip() == hashlib.sha256(data).hexdigest().encode()
+    assert _stats(servers)[2] == redone, "a server failed on it (over 1 MiB goes to a one-shot sandbox by design)"
