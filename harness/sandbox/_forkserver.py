@@ -178,8 +178,8 @@ def _run_script(path: str, args: list[str]) -> NoReturn:
         traceback.print_exception(type(exc), exc, tb.tb_next if tb is not None else None)
         rc = 1
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BaseException):
-            stream.flush()
+        with contextlib.suppress(BaseException):  # a program may have closed or replaced them
+            stream.flush()  # type: ignore[union-attr]
     os._exit(rc & 0xFF)
 
 
