@@ -80,7 +80,8 @@ class SandboxConfig:
     memory_mb: int = 2048
     max_output_bytes: int = 65536
     workers: int = 0
-    """0: three per core (most of a run's time is process start-up and namespace set-up latency)."""
+    """0: one per core plus one with fork servers, three per core with a sandbox per program
+    (harness.grade.code_exec.workers says why)."""
     reference_cache_dir: str = "~/.cache/harness/code-references"
     """Where reference-solution timings and outputs are cached across runs ("": measure every run)."""
     fork_server: bool = True

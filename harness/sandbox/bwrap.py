@@ -146,6 +146,11 @@ class BwrapSandbox(ProcessSandbox):
             self._pool = ServerPool(cmd, env, self.uid, max_output_bytes)
 
     @property
+    def forks_programs(self) -> bool:
+        """Whether script runs go to fork servers (False once they turned out not to work here)."""
+        return self._pool is not None and not self._pool.disabled
+
+    @property
     def root_name(self) -> str:
         return self.root.name if self.root is not None else "closed"
 

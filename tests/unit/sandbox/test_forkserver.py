@@ -259,3 +259,13 @@ def test_large_stdin_arrives_whole(servers, size):
 
     assert res.status == ExecStatus.OK and res.stdout.strip() == hashlib.sha256(data).hexdigest().encode()
     assert _stats(servers)[2] == redone, "a server failed on it (over 1 MiB goes to a one-shot sandbox by design)"
+
+
+def test_default_workers_follow_the_launch_mode(servers, oneshot):
+    from harness.config import SandboxConfig
+    from harness.grade.code_exec import workers
+
+    cores = os.cpu_count() or 1
+    assert workers(SandboxConfig(), servers) == cores + 1  # CPU-bound forks
+    assert workers(SandboxConfig(), oneshot) == 3 * cores  # latency-bound start-ups
+    assert workers(SandboxConfig(workers=5), servers) == 5
