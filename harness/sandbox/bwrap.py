@@ -158,9 +158,9 @@ class BwrapSandbox(ProcessSandbox):
             *, stdin: bytes = b"", read_back: Sequence[str] = ()) -> ExecResult:
         """A fork-server run when argv runs a script and a server is available, else a one-shot run."""
         if self._pool is not None and script_run(argv, files) and len(stdin) <= MAX_STDIN:
+            request = self._request(files, argv, time_limit_s, memory_mb, stdin, read_back)
             server = self._pool.acquire()
             if server is not None:
-                request = self._request(files, argv, time_limit_s, memory_mb, stdin, read_back)
                 try:
                     reply = server.run(request, time_limit_s + REPLY_MARGIN_S)
                 except ServerGone:

@@ -70,6 +70,16 @@ def _read_exact(fd: int, n: int, deadline: float) -> bytes:
     return bytes(buf)
 
 
+def _write_all(fd: int, data: bytes, deadline: float) -> None:
+    view = memoryview(data)
+    while view:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+            raise ServerGone("server does not take requests")
+        with contextlib.suppress(BlockingIOError):
+            view = view[os.write(fd, view[: 1 << 16]):]
+
+
 class ForkServer:
     """One long-lived bwrap running `_forkserver.py` as pid 1; serves one run at a time."""
 
@@ -81,6 +91,8 @@ class ForkServer:
             [*cmd, "-c", source], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=dict(env), cwd="/", start_new_session=True, close_fds=True, **who,
         )
+        assert self.proc.stdin is not None
+        os.set_blocking(self.proc.stdin.fileno(), False)  # a stalled server must not block a write
         try:
             header, _ = self._exchange({"preload": list(PRELOAD), "max_output": max_output}, START_TIMEOUT_S)
         except ServerGone as exc:
@@ -105,8 +117,7 @@ class ForkServer:
         deadline = time.monotonic() + wait_s
         data = marshal.dumps(dict(message))
         try:
-            self.proc.stdin.write(len(data).to_bytes(4, "big") + data)
-            self.proc.stdin.flush()
+            _write_all(self.proc.stdin.fileno(), len(data).to_bytes(4, "big") + data, deadline)
             fd = self.proc.stdout.fileno()
             size = int.from_bytes(_read_exact(fd, 4, deadline), "big")
             header = json.loads(_read_exact(fd, size, deadline))
