@@ -260,20 +260,35 @@ def _child(cmd_fd: int, params_w: int, out_w: int, err_w: int) -> NoReturn:
             os._exit(127)
 
 
+def _zero(buf: bytearray, n: int) -> None:
+    """Overwrite the first n bytes in place (slice assignment would go through a temporary copy)."""
+    import ctypes
+
+    if n:
+        ctypes.memset((ctypes.c_char * len(buf)).from_buffer(buf), 0, n)
+
+
 class _Tail:
     """The last `cap` bytes of a stream, read straight into one buffer allocated once and zeroed
-    after every run (no intermediate bytes objects whose freed memory a later fork could read)."""
+    after every run; moved within it by memmove, never through intermediate bytes objects whose
+    freed memory a later fork could read."""
 
     def __init__(self, cap: int) -> None:
+        import ctypes
+
         self.cap = cap
         self.buf = bytearray(2 * cap + 4096)
+        self._pin = (ctypes.c_char * len(self.buf)).from_buffer(self.buf)  # also keeps it from moving
+        self._addr = ctypes.addressof(self._pin)
         self.n = self.total = self.high = 0
 
     def read_from(self, fd: int) -> int:
         """Read what is there into the buffer; 0 at end of stream."""
-        if self.n == len(self.buf):  # keep the last cap bytes (disjoint ranges: an in-place copy)
+        if self.n == len(self.buf):  # keep the last cap bytes
+            import ctypes
+
             keep = min(self.cap, self.n)
-            self.buf[:keep] = memoryview(self.buf)[self.n - keep:self.n]
+            ctypes.memmove(self._addr, self._addr + self.n - keep, keep)
             self.n = keep
         got = os.readv(fd, [memoryview(self.buf)[self.n:]])
         self.n += got
@@ -285,7 +300,7 @@ class _Tail:
         return memoryview(self.buf)[max(0, self.n - self.cap):self.n] if self.cap else memoryview(b"")
 
     def clear(self) -> None:
-        self.buf[:self.high] = bytes(self.high)  # in place: same length
+        _zero(self.buf, self.high)
         self.n = self.total = self.high = 0
 
 
@@ -326,8 +341,9 @@ def _drain(fds: list[int], tails: list[_Tail]) -> None:
         os.close(fd)
 
 
-def _read_back(names: list[str], cap: int) -> list[tuple[str, bytearray]]:
-    """Regular files the run left, each read straight into a buffer the caller zeroes after use."""
+def _read_back(names: list[str], cap: int) -> list[tuple[str, bytearray, int]]:
+    """Regular files the run left, each read straight into a buffer (with the length read) that the
+    caller zeroes after use."""
     got = []
     for name in names:
         try:
@@ -342,7 +358,7 @@ def _read_back(names: list[str], cap: int) -> list[tuple[str, bytearray]]:
             n = 0
             while n < len(buf) and (got_now := os.readv(fd, [memoryview(buf)[n:]])):
                 n += got_now
-            got.append((name, buf[:n] if n < len(buf) else buf))
+            got.append((name, buf, n))
         finally:
             os.close(fd)
     return got
@@ -406,12 +422,12 @@ def _serve(cmd_fd: int, reply_fd: int, tails: list[_Tail], dev: dict[str, tuple[
     files = _read_back(params["read_back"], params["read_back_cap"])
     rc = None if status is None else os.waitstatus_to_exitcode(status)
     header = {"why": why, "rc": rc, "duration": duration, "output_bytes": tails[0].total + tails[1].total,
-              "files": [name for name, _ in files], "clean": _restore(dev, tops)}
-    _reply(reply_fd, header, [tails[0].view(), tails[1].view(), *(memoryview(b) for _, b in files)])
+              "files": [name for name, _, _ in files], "clean": _restore(dev, tops)}
+    _reply(reply_fd, header, [tails[0].view(), tails[1].view(), *(memoryview(b)[:n] for _, b, n in files)])
     for tail in tails:
         tail.clear()
-    for _, buf in files:
-        buf[:] = bytes(len(buf))
+    for _, buf, _ in files:
+        _zero(buf, len(buf))
     return True
 
 
