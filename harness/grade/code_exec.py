@@ -21,7 +21,7 @@ import os
 import secrets
 import threading
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -301,34 +301,34 @@ def _cache_put(cache: ReferenceCache | None, done: dict[str, tuple[Sample, Refer
             cache.put_many(bench, version, ctx, entries)
 
 
-def references_for(samples: Sequence[Sample], sandbox: Sandbox, config: SandboxConfig,
-                   pool: ThreadPoolExecutor) -> dict[str, Reference]:
-    """References for these samples' items: memoised, else from the disk cache, else measured in parallel."""
+def _known_references(samples: Sequence[Sample], sandbox: Sandbox, config: SandboxConfig) -> tuple[
+        dict[str, Reference], dict[str, Sample]]:
+    """References already measured (memoised in-process, or in the disk cache), and the items still
+    to measure."""
     cache: ReferenceCache | None = getattr(sandbox, "reference_cache", None)
     ctx = _cache_context(sandbox, config)
+    known: dict[str, Reference] = {}
     todo: dict[str, Sample] = {}
-    out: dict[str, Reference] = {}
     for s in samples:
-        if s.id in out or s.id in todo:
+        if s.id in known or s.id in todo:
             continue
         found = REFERENCES.get(_memo_key(s, sandbox, config)) or _cache_get(cache, s, ctx)
         if found is not None:
             REFERENCES.put(_memo_key(s, sandbox, config), found)
-            out[s.id] = found
+            known[s.id] = found
         else:
             todo[s.id] = s
-    futures = {i: pool.submit(measure_reference, sandbox, s.meta, config.memory_mb) for i, s in todo.items()}
-    done: dict[str, tuple[Sample, Reference]] = {}
-    for item_id, fut in futures.items():
-        try:
-            ref = fut.result()
-        except Exception as exc:  # confined to this item: its candidates grade as 'error'
-            ref = Reference(False, 0.0, None, f"reference measurement failed: {type(exc).__name__}: {exc}"[:300])
-        REFERENCES.put(_memo_key(todo[item_id], sandbox, config), ref)
-        out[item_id] = ref
-        done[item_id] = (todo[item_id], ref)
-    _cache_put(cache, done, ctx)
-    return out
+    return known, todo
+
+
+def _measured(fut: Future[Reference], sample: Sample, sandbox: Sandbox, config: SandboxConfig) -> Reference:
+    """A measurement's result, memoised; a harness-side failure is confined to its item."""
+    try:
+        ref = fut.result()
+    except Exception as exc:  # its candidates grade as 'error'
+        ref = Reference(False, 0.0, None, f"reference measurement failed: {type(exc).__name__}: {exc}"[:300])
+    REFERENCES.put(_memo_key(sample, sandbox, config), ref)
+    return ref
 
 
 def grade_one(sandbox: Sandbox, config: SandboxConfig, sample: Sample, extraction: Extraction,
@@ -369,14 +369,45 @@ def workers(config: SandboxConfig, sandbox: Sandbox | None = None) -> int:
 
 
 def grade_code(pairs: Sequence[tuple[Sample, Extraction]], env: GradeEnv) -> list[Grade]:
-    """GradeFn for every code benchmark: run each program in the sandbox, in a pool sized to the cores."""
+    """GradeFn for every code benchmark: run each program in the sandbox, in a pool sized to the cores.
+
+    Items whose reference is already known are graded longest reference first, so one slow item
+    does not start last and hold up the whole pass; references still to measure go first, and each
+    item's programs are queued as soon as its own reference is in, not after every reference.
+    """
     if not pairs:
         return []
     sandbox, config = env.sandbox(), env.sandbox_config
+    by_item: dict[str, list[int]] = {}
+    for i, (s, _) in enumerate(pairs):
+        by_item.setdefault(s.id, []).append(i)
+    known, todo = _known_references([s for s, _ in pairs], sandbox, config)
+    futures: dict[int, Future[Verdict]] = {}
+    measured: dict[str, tuple[Sample, Reference]] = {}
+    lock, arrived = threading.Lock(), threading.Semaphore(0)
     with ThreadPoolExecutor(max_workers=workers(config, sandbox)) as pool:
-        refs = references_for([s for s, _ in pairs], sandbox, config, pool)
-        # Longest reference first, so one slow item does not start last and hold up the whole pass.
-        order = sorted(range(len(pairs)), key=lambda i: -refs[pairs[i][0].id].duration_s)
-        futures = {i: pool.submit(_guarded, sandbox, config, *pairs[i], refs[pairs[i][0].id]) for i in order}
+
+        def queue_item(item_id: str, ref: Reference) -> None:
+            with lock:
+                for i in by_item[item_id]:
+                    futures[i] = pool.submit(_guarded, sandbox, config, *pairs[i], ref)
+
+        def on_measured(item_id: str, fut: Future[Reference]) -> None:
+            try:
+                ref = _measured(fut, todo[item_id], sandbox, config)
+                with lock:
+                    measured[item_id] = (todo[item_id], ref)
+                queue_item(item_id, ref)
+            finally:
+                arrived.release()
+
+        pending = {i: pool.submit(measure_reference, sandbox, s.meta, config.memory_mb) for i, s in todo.items()}
+        for item_id in sorted(known, key=lambda i: -known[i].duration_s):
+            queue_item(item_id, known[item_id])
+        for item_id, fut in pending.items():
+            fut.add_done_callback(functools.partial(on_measured, item_id))
+        for _ in pending:
+            arrived.acquire()
         verdicts = [futures[i].result() for i in range(len(pairs))]
+    _cache_put(getattr(sandbox, "reference_cache", None), measured, _cache_context(sandbox, config))
     return [Grade(v.status, v.rule, CODE_GRADER_VERSION, v.detail) for v in verdicts]

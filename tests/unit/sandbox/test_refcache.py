@@ -72,3 +72,33 @@ def test_empty_dir_disables_cache() -> None:
     statuses, info = _grade("", _pairs(ASSERT_META))
     assert statuses == ["correct"] and info == {"dir": None, "hits": 0, "stored": 0}
     assert code_exec.workers(SandboxConfig(workers=3)) == 3
+
+
+def test_an_items_programs_run_as_soon_as_its_own_reference_is_in(tmp_path: Path) -> None:
+    """A slow reference holds up only its own item's programs (and known items go first)."""
+    import marshal
+    import time
+
+    slow = {**ASSERT_META, "reference": "import time\ntime.sleep(1.5)\n" + ADD}
+    pairs = _pairs(slow, ASSERT_META)
+    REFERENCES.__init__()  # type: ignore[misc]
+    env = GradeEnv(sandbox_config=SandboxConfig(reference_cache_dir="", workers=2))
+    sandbox = env.sandbox()
+    ends: dict[str, float] = {}
+    real_run = sandbox.run
+
+    def run(files: Any, argv: Any, *args: Any, **kw: Any) -> Any:
+        res = real_run(files, argv, *args, **kw)
+        program = marshal.loads(kw["stdin"])["program"]
+        ends["slow reference" if "sleep" in program else f"fast #{len(ends)}"] = time.monotonic()
+        return res
+
+    sandbox.run = run  # type: ignore[method-assign]
+    try:
+        assert [g.status.value for g in grade_code(pairs, env)] == ["correct", "correct"]
+    finally:
+        env.close()
+        REFERENCES.__init__()  # type: ignore[misc]
+    fast = [t for name, t in ends.items() if name.startswith("fast")]
+    assert len(fast) == 3  # the fast item's reference, its program, the slow item's program
+    assert sorted(fast)[1] < ends["slow reference"], "the fast item waited for the slow item's reference"
