@@ -225,9 +225,11 @@ def _stdin_pipe(data: bytes) -> int:
     return r
 
 
-def _child(cmd_fd: int, params_w: int, out_w: int, err_w: int) -> NoReturn:
+def _child(cmd_fd: int, params_w: int, out_w: int, err_w: int, growth: int) -> NoReturn:
     """After fork: read the request, write its files, hand the server the limits, then become the
-    program (own session, fds 0-2 only, rlimits). Never returns."""
+    program (own session, fds 0-2 only, rlimits). Never returns. `growth`: address space the server
+    added to a fresh interpreter's, granted on top of the memory limit so a script gets the same
+    headroom it would get in a fresh interpreter."""
     import signal
 
     try:
@@ -246,7 +248,11 @@ def _child(cmd_fd: int, params_w: int, out_w: int, err_w: int) -> NoReturn:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         if "random" in sys.modules:  # a fresh interpreter seeds from urandom; a fork would repeat ours
             sys.modules["random"].seed()
-        _limits(req["limits"])
+        limits = list(req["limits"])
+        if req["script"]:
+            limits[0] += growth
+            limits[1] += growth
+        _limits(limits)
         argv = req["argv"]
         if req["script"]:
             _run_script(argv[1], argv[2:])
@@ -389,7 +395,7 @@ def _params(fd: int, pid: int) -> dict[str, Any]:
 
 
 def _serve(cmd_fd: int, reply_fd: int, tails: list[_Tail], dev: dict[str, tuple[int, ...]],
-           tops: dict[str, int]) -> bool:
+           tops: dict[str, int], growth: int) -> bool:
     """One run: fork the child that reads the request, watch the program it becomes, kill
     everything, reply, restore. False once the harness is gone."""
     import select
@@ -400,7 +406,7 @@ def _serve(cmd_fd: int, reply_fd: int, tails: list[_Tail], dev: dict[str, tuple[
     err_r, err_w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        _child(cmd_fd, params_w, out_w, err_w)
+        _child(cmd_fd, params_w, out_w, err_w, growth)
     for fd in (params_w, out_w, err_w):
         os.close(fd)
     params = _params(params_r, pid)  # ends when the child has closed its copies, just before it runs
@@ -431,7 +437,16 @@ def _serve(cmd_fd: int, reply_fd: int, tails: list[_Tail], dev: dict[str, tuple[
     return True
 
 
+def _vm_size() -> int:
+    with open("/proc/self/status", "rb") as fh:
+        for line in fh:
+            if line.startswith(b"VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def main() -> None:
+    fresh = _vm_size()  # before anything beyond a fresh interpreter's start-up is loaded
     import ctypes
     import signal
 
@@ -460,7 +475,8 @@ def main() -> None:
     _reply(reply_fd, {"ready": ok, "pid1": os.getpid() == 1, "nondumpable": nondumpable}, [])
     if not ok:
         return
-    while _serve(cmd_fd, reply_fd, tails, dev, tops):
+    growth = max(0, _vm_size() - fresh)
+    while _serve(cmd_fd, reply_fd, tails, dev, tops, growth):
         pass
     # returning: pid 1 exiting takes the namespace with it
 

@@ -63,6 +63,7 @@ SAME_AS_ONESHOT = {
     "flags": "import sys\nprint(sys.flags.isolated, sys.flags.no_site, 'site' in sys.modules)",
     "write_file": "open('out.txt', 'w').write('data')",
     "memory": "x = bytearray(600 * 1024 * 1024)",
+    "memory_fits": "x = bytearray(225 * 1024 * 1024)\nprint(len(x))",  # of 256 MiB: same headroom
     "fds": "import os\nprint(sorted(int(f) for f in os.listdir('/proc/self/fd'))[:3])",
     "stdio": "import os, sys\nprint([(s.name, s.encoding, s.errors, s.line_buffering, type(s.buffer).__name__,"
              " s.fileno()) for s in (sys.stdin, sys.stdout, sys.stderr)], os.read(0, 2), sys.stdin.read())",
