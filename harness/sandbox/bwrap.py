@@ -1,7 +1,8 @@
 """The bubblewrap sandbox: the default wherever `bwrap` works.
 
 Each run gets an empty root with read-only /usr and the interpreter's prefix (its site-packages
-hidden), a private writable working dir at /sandbox, a small /tmp, fresh /proc and /dev, no
+hidden), a private writable working dir at /sandbox, a small /tmp and /dev/shm (64 MiB each),
+fresh /proc and a read-only /dev, no
 network, its own pid, ipc and uts namespaces, all capabilities dropped, a new session, and it
 dies with the harness. The harness's repository, data and caches are simply not there.
 """
@@ -60,8 +61,10 @@ def base_args(namespaces: Sequence[str], prefix: str) -> list[str]:
         args += ["--ro-bind", prefix, prefix]
     if os.path.isdir(site):
         args += ["--tmpfs", site]
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
-             "--hostname", "sandbox"]
+    # Every writable tmpfs is size-capped (tmpfs pages are host memory no rlimit counts), and /dev
+    # itself is read-only once its shm is mounted.
+    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/dev/shm",
+             "--remount-ro", "/dev", "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--hostname", "sandbox"]
     return args
 
 
@@ -205,7 +208,8 @@ class BwrapSandbox(ProcessSandbox):
             "namespaces": " ".join(self.namespaces),
             "network": "isolated",
             "pid_namespace": True,
-            "filesystem": "empty root; read-only /usr and interpreter prefix; private /sandbox and /tmp",
+            "filesystem": "empty root; read-only /usr, interpreter prefix and /dev; private /sandbox, /tmp and "
+                          "/dev/shm (64 MiB tmpfs each; /sandbox a host dir for one-shot runs)",
             "reason": self.reason,
             "launch": self._launch(),
             "launch_mode": "fork_server" if self._pool is not None else "one_shot",

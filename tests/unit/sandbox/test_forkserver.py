@@ -105,20 +105,25 @@ def test_nothing_written_survives_into_the_next_run(servers):
     assert _stats(servers)[:2] == (started, replaced), "a clean server was replaced"
 
 
-def test_tampered_dev_or_sysv_ipc_gets_the_server_replaced(servers):
+def test_dev_is_read_only_and_sysv_ipc_gets_the_server_replaced(servers):
     _, replaced, _ = _stats(servers)
-    tamper = "open('/dev/leak', 'w').write('kept')"  # /dev is a writable tmpfs, not wiped per run
+    tamper = """
+        import os
+        os.chmod('/dev/shm', 0)  # restored after the run, like the other writable places
+        open('/dev/leak', 'w')
+        """
     res = _run(servers, tamper)
-    assert res.status == ExecStatus.OK, res.stderr
+    assert res.status == ExecStatus.EXIT and b"Read-only file system" in res.stderr
+    assert _stats(servers)[1] == replaced, "a restorable change got the server replaced"
     shm = """
         import ctypes
         libc = ctypes.CDLL(None)
         print(libc.shmget(0x1234, 4096, 0o1666))  # IPC_CREAT | 0666
         """
     assert int(_run(servers, shm).stdout) >= 0
-    assert _stats(servers)[1] >= replaced + 2
-    check = "import os\nprint(os.path.exists('/dev/leak'), open('/proc/sysvipc/shm').read().count('\\n'))"
-    assert _run(servers, check).stdout.split() == [b"False", b"1"]
+    assert _stats(servers)[1] == replaced + 1, "a SysV segment outlived its run in a kept server"
+    check = "import os\nopen('/dev/shm/ok', 'w')\nprint(open('/proc/sysvipc/shm').read().count('\\n'))"
+    assert _run(servers, check).stdout.split() == [b"1"]
 
 
 def test_server_cannot_be_signalled_traced_or_read(servers):
