@@ -42,7 +42,12 @@ REFERENCE_LIMIT_S = 600.0
 DRIVER_FILE = "driver.py"
 DRIVER_PYC = "driver.pyc"
 RESULT_FILE = "result.jsonl"
-_DRIVER_SOURCE = (Path(__file__).with_name("_code_driver.py")).read_bytes
+
+
+@functools.cache
+def _driver_source() -> bytes:
+    """The driver's source, read once per process (every program run ships it)."""
+    return Path(__file__).with_name("_code_driver.py").read_bytes()
 
 
 @functools.cache
@@ -62,7 +67,7 @@ def _driver_pyc(magic: bytes, source: bytes) -> bytes | None:
 
 def _driver_files(sandbox: Sandbox) -> tuple[dict[str, str | bytes], str]:
     """The driver file for this sandbox's interpreter (precompiled when its bytecode matches ours)."""
-    source = _DRIVER_SOURCE()
+    source = _driver_source()
     pyc = _driver_pyc(getattr(sandbox, "python_magic", b""), source)
     if pyc is None:
         return {DRIVER_FILE: source}, DRIVER_FILE
@@ -254,18 +259,19 @@ def time_limit(config: SandboxConfig, ref: Reference) -> float:
     return max(config.time_floor_s, config.time_factor * ref.duration_s)
 
 
-def _memo_key(sample: Sample, sandbox: Sandbox, config: SandboxConfig) -> tuple[str, ...]:
-    kind = str(sandbox.describe().get("kind", "?"))
-    return (sample.benchmark, sample.version, sample.id, kind, str(config.memory_mb))
-
-
 def _cache_context(sandbox: Sandbox, config: SandboxConfig) -> dict[str, Any]:
-    """What stored reference runs depend on besides the item and the machine."""
+    """What reference runs depend on besides the item (and, on disk, the machine); computed once
+    per grading call, it keys both the in-process memo and the disk cache."""
     info = sandbox.describe()
     return {"grader": CODE_GRADER_VERSION, "kind": info.get("kind"), "python": info.get("python"),
             "identity": info.get("identity"), "namespaces": info.get("namespaces"),
             "launch": info.get("launch_mode"),
-            "driver": hashlib.sha256(_DRIVER_SOURCE()).hexdigest()[:16], "memory_mb": config.memory_mb}
+            "driver": hashlib.sha256(_driver_source()).hexdigest()[:16], "memory_mb": config.memory_mb}
+
+
+def _memo_key(sample: Sample, ctx_key: str) -> tuple[str, ...]:
+    """In-process memo key: the digest of the cache context, and the item."""
+    return (ctx_key, sample.benchmark, sample.version, sample.id)
 
 
 def _item_hash(sample: Sample) -> str:
@@ -301,33 +307,32 @@ def _cache_put(cache: ReferenceCache | None, done: dict[str, tuple[Sample, Refer
             cache.put_many(bench, version, ctx, entries)
 
 
-def _known_references(samples: Sequence[Sample], sandbox: Sandbox, config: SandboxConfig) -> tuple[
+def _known_references(samples: Sequence[Sample], cache: ReferenceCache | None, ctx: dict[str, Any]) -> tuple[
         dict[str, Reference], dict[str, Sample]]:
     """References already measured (memoised in-process, or in the disk cache), and the items still
     to measure."""
-    cache: ReferenceCache | None = getattr(sandbox, "reference_cache", None)
-    ctx = _cache_context(sandbox, config)
+    ctx_key = digest(ctx)
     known: dict[str, Reference] = {}
     todo: dict[str, Sample] = {}
     for s in samples:
         if s.id in known or s.id in todo:
             continue
-        found = REFERENCES.get(_memo_key(s, sandbox, config)) or _cache_get(cache, s, ctx)
+        found = REFERENCES.get(_memo_key(s, ctx_key)) or _cache_get(cache, s, ctx)
         if found is not None:
-            REFERENCES.put(_memo_key(s, sandbox, config), found)
+            REFERENCES.put(_memo_key(s, ctx_key), found)
             known[s.id] = found
         else:
             todo[s.id] = s
     return known, todo
 
 
-def _measured(fut: Future[Reference], sample: Sample, sandbox: Sandbox, config: SandboxConfig) -> Reference:
+def _measured(fut: Future[Reference], sample: Sample, ctx_key: str) -> Reference:
     """A measurement's result, memoised; a harness-side failure is confined to its item."""
     try:
         ref = fut.result()
     except Exception as exc:  # its candidates grade as 'error'
         ref = Reference(False, 0.0, None, f"reference measurement failed: {type(exc).__name__}: {exc}"[:300])
-    REFERENCES.put(_memo_key(sample, sandbox, config), ref)
+    REFERENCES.put(_memo_key(sample, ctx_key), ref)
     return ref
 
 
@@ -381,7 +386,9 @@ def grade_code(pairs: Sequence[tuple[Sample, Extraction]], env: GradeEnv) -> lis
     by_item: dict[str, list[int]] = {}
     for i, (s, _) in enumerate(pairs):
         by_item.setdefault(s.id, []).append(i)
-    known, todo = _known_references([s for s, _ in pairs], sandbox, config)
+    cache: ReferenceCache | None = getattr(sandbox, "reference_cache", None)
+    ctx = _cache_context(sandbox, config)
+    known, todo = _known_references([s for s, _ in pairs], cache, ctx)
     futures: dict[int, Future[Verdict]] = {}
     measured: dict[str, tuple[Sample, Reference]] = {}
     lock, arrived = threading.Lock(), threading.Semaphore(0)
@@ -394,7 +401,7 @@ def grade_code(pairs: Sequence[tuple[Sample, Extraction]], env: GradeEnv) -> lis
 
         def on_measured(item_id: str, fut: Future[Reference]) -> None:
             try:
-                ref = _measured(fut, todo[item_id], sandbox, config)
+                ref = _measured(fut, todo[item_id], digest(ctx))
                 with lock:
                     measured[item_id] = (todo[item_id], ref)
                 queue_item(item_id, ref)
@@ -409,5 +416,5 @@ def grade_code(pairs: Sequence[tuple[Sample, Extraction]], env: GradeEnv) -> lis
         for _ in pending:
             arrived.acquire()
         verdicts = [futures[i].result() for i in range(len(pairs))]
-    _cache_put(getattr(sandbox, "reference_cache", None), measured, _cache_context(sandbox, config))
+    _cache_put(cache, measured, ctx)
     return [Grade(v.status, v.rule, CODE_GRADER_VERSION, v.detail) for v in verdicts]

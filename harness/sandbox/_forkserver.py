@@ -135,13 +135,11 @@ def _kill_all() -> None:
             return
 
 
-def _limits(values: list[int]) -> None:
+def _limits(pairs: list[tuple[int, int]]) -> None:
     import resource
 
-    names = ("RLIMIT_AS", "RLIMIT_DATA", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_NPROC",
-             "RLIMIT_CORE", "RLIMIT_MSGQUEUE")
-    for name, value in zip(names, values, strict=True):
-        resource.setrlimit(getattr(resource, name), (value, value))
+    for which, value in pairs:
+        resource.setrlimit(which, (value, value))
 
 
 def _run_script(path: str, args: list[str]) -> NoReturn:
@@ -246,13 +244,10 @@ def _child(cmd_fd: int, params_w: int, out_w: int, err_w: int, growth: int) -> N
         os.closerange(3, 1 << 20)  # the harness's channels and the params pipe among them
         os.chdir("/sandbox")
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        if "random" in sys.modules:  # a fresh interpreter seeds from urandom; a fork would repeat ours
-            sys.modules["random"].seed()
-        limits = list(req["limits"])
-        if req["script"]:
-            limits[0] += growth
-            limits[1] += growth
-        _limits(limits)
+        import resource
+
+        memory = (resource.RLIMIT_AS, resource.RLIMIT_DATA) if req["script"] else ()
+        _limits([(which, value + growth if which in memory else value) for which, value in req["limits"]])
         argv = req["argv"]
         if req["script"]:
             _run_script(argv[1], argv[2:])

@@ -178,11 +178,11 @@ def count_user_processes(uid: int) -> int:
     return n
 
 
-def make_preexec(limits: Limits, uid: int | None = None) -> Callable[[], None]:
-    """A child-side hook setting rlimits (called after fork, before exec; only C-level calls)."""
+def rlimit_settings(limits: Limits, uid: int | None = None) -> list[tuple[int, int]]:
+    """(resource, value) pairs a sandboxed program runs under, whichever way it is launched."""
     nproc = count_user_processes(os.getuid() if uid is None else uid) + limits.extra_procs
     mem = limits.memory_mb * 1024 * 1024
-    settings = [
+    return [
         (resource.RLIMIT_AS, mem),
         (resource.RLIMIT_DATA, mem),
         (resource.RLIMIT_CPU, limits.cpu_s),
@@ -190,7 +190,13 @@ def make_preexec(limits: Limits, uid: int | None = None) -> Callable[[], None]:
         (resource.RLIMIT_NOFILE, limits.open_files),
         (resource.RLIMIT_NPROC, nproc),
         (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_MSGQUEUE, 0),  # POSIX queues would outlive a run in a long-lived sandbox
     ]
+
+
+def make_preexec(limits: Limits, uid: int | None = None) -> Callable[[], None]:
+    """A child-side hook setting rlimits (called after fork, before exec; only C-level calls)."""
+    settings = rlimit_settings(limits, uid)
 
     def preexec() -> None:
         for which, value in settings:

@@ -24,10 +24,11 @@ from harness.sandbox.base import (
     ExecStatus,
     Limits,
     ProcessSandbox,
-    count_user_processes,
+    rlimit_settings,
     runtime,
 )
 from harness.sandbox.forkserver import MAX_STDIN, REPLY_MARGIN_S, ServerGone, ServerPool, ServerReply
+from harness.sandbox.workdirs import check_name
 
 INSIDE = "/sandbox"
 TMP_BYTES = 64 * 1024 * 1024
@@ -103,13 +104,8 @@ def script_run(argv: Sequence[str], files: Mapping[str, str | bytes]) -> bool:
 
 
 def _as_bytes(files: Mapping[str, str | bytes]) -> dict[str, bytes]:
-    out: dict[str, bytes] = {}
-    for name, content in files.items():
-        parts = PurePosixPath(name).parts
-        if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
-            raise ValueError(f"sandbox file name escapes the work dir: {name!r}")
-        out[name] = content.encode("utf-8") if isinstance(content, str) else content
-    return out
+    return {check_name(name): content.encode("utf-8") if isinstance(content, str) else content
+            for name, content in files.items()}
 
 
 _STATUS = {"timeout": ExecStatus.TIMEOUT, "output_limit": ExecStatus.OUTPUT_LIMIT}
@@ -178,14 +174,12 @@ class BwrapSandbox(ProcessSandbox):
 
     def _request(self, files: Mapping[str, str | bytes], argv: Sequence[str], time_limit_s: float,
                  memory_mb: int, stdin: bytes, read_back: Sequence[str]) -> dict[str, Any]:
-        lim = Limits(memory_mb=memory_mb, cpu_s=int(time_limit_s) + 2)
-        nproc = count_user_processes(os.getuid() if self.uid is None else self.uid) + lim.extra_procs
-        mem = lim.memory_mb * 1024 * 1024
+        limits = rlimit_settings(Limits(memory_mb=memory_mb, cpu_s=int(time_limit_s) + 2), self.uid)
         return {
             "files": _as_bytes(files), "argv": list(argv), "script": True, "stdin": stdin,
             "time_limit": time_limit_s, "flood_at": self.max_output_bytes * FLOOD_FACTOR, "read_back": list(read_back),
             "read_back_cap": self.read_back_cap,
-            "limits": [mem, mem, lim.cpu_s, lim.file_mb * 1024 * 1024, lim.open_files, nproc, 0, 0],
+            "limits": limits,
         }
 
     def server_pids(self) -> list[int]:

@@ -29,7 +29,8 @@ SERVER_FILE = Path(__file__).with_name("_forkserver.py")
 PRELOAD = ("json", "copy", "hashlib", "math", "re", "collections", "itertools", "functools", "heapq",
            "bisect", "string", "operator", "typing", "resource", "select", "shutil", "traceback", "fcntl")
 """Imported once in each server so children start warm: the driver's own imports and the standard
-modules HumanEval/MBPP programs import most."""
+modules HumanEval/MBPP programs import most. Never `random` (or anything importing it): children
+would inherit its state and draw the same numbers."""
 START_TIMEOUT_S = 20.0
 MAX_STDIN = 1 << 20
 """Larger stdin goes to a one-shot sandbox: a server hands stdin over in one pipe, which Linux

@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 
@@ -14,6 +14,14 @@ def _user_name() -> str:
     import pwd
 
     return pwd.getpwuid(os.getuid()).pw_name
+
+
+def check_name(name: str) -> str:
+    """A sandbox file name: relative, no '..' (ValueError otherwise)."""
+    parts = PurePosixPath(name).parts
+    if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
+        raise ValueError(f"sandbox file name escapes the work dir: {name!r}")
+    return name
 
 
 class WorkDirs:
@@ -39,9 +47,7 @@ class WorkDirs:
         work = Path(tempfile.mkdtemp(dir=self.root))
         os.chmod(work, 0o777)
         for name, content in files.items():
-            path = (work / name).resolve()
-            if work.resolve() not in path.parents:
-                raise ValueError(f"sandbox file name escapes the work dir: {name!r}")
+            path = work / check_name(name)
             path.parent.mkdir(parents=True, exist_ok=True)
             data = content.encode("utf-8") if isinstance(content, str) else content
             path.write_bytes(data)

@@ -155,8 +155,11 @@ def test_server_cannot_be_signalled_traced_or_read(servers):
 
 
 def test_each_run_gets_fresh_randomness(servers):
-    prog = "import random\nprint(random.random())"
-    assert _run(servers, prog).stdout != _run(servers, prog).stdout
+    """`random` must not be loaded in the server: a forked child would inherit its state and every
+    run would draw the same numbers (a fresh interpreter seeds from urandom on import)."""
+    prog = "import sys\nfresh = 'random' not in sys.modules\nimport random\nprint(fresh, random.random())"
+    first, second = _run(servers, prog).stdout.split(), _run(servers, prog).stdout.split()
+    assert first[0] == second[0] == b"True" and first[1] != second[1]
 
 
 def test_a_dead_server_means_the_run_is_redone_not_misjudged(servers):
