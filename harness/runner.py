@@ -125,12 +125,22 @@ def sample_keys(job: BenchJob, n: int) -> list[tuple[PreparedItem, SampleKey]]:
     return [(it, (b.name, b.version, it.sample.id, k)) for it in job.items for k in range(n)]
 
 
-def plan_work(
-    job: BenchJob, state: StoredState, n: int
-) -> tuple[list[tuple[PreparedItem, Generation]], list[PreparedItem], int]:
-    """Split the selection into (generations to regrade, items to generate, samples already done)."""
+@dataclass(frozen=True)
+class WorkPlan:
+    """What is left of one benchmark's selection: stored outputs to grade, keys to generate (and
+    the items that need a prompt for them, longest rendered prompt first), keys already done."""
+
+    regrade: list[tuple[PreparedItem, Generation]]
+    items: list[PreparedItem]
+    missing: set[SampleKey]
+    done: int
+
+
+def plan_work(job: BenchJob, state: StoredState, n: int) -> WorkPlan:
+    """Split the selection by what the store already holds for each sample key."""
     regrade: list[tuple[PreparedItem, Generation]] = []
     todo: dict[str, PreparedItem] = {}
+    missing: set[SampleKey] = set()
     done = 0
     for item, key in sample_keys(job, n):
         rec = state.graded.get(key)
@@ -142,10 +152,11 @@ def plan_work(
             regrade.append((item, gen))
         else:
             todo[item.sample.id] = item
+            missing.add(key)
     # Longest-first keeps batches of similar length (less padding) and is deterministic, so a
     # resumed run forms the same batches as an uninterrupted one.
     ordered = sorted(todo.values(), key=lambda it: -len(it.rendered))
-    return regrade, ordered, done
+    return WorkPlan(regrade, ordered, missing, done)
 
 
 def extract_one(bench: Benchmark, output: str, sample: Sample, fallback: bool) -> Extraction:
@@ -166,33 +177,24 @@ def grade_generations(
     """Extract and grade stored generations; under 'strict' a length-truncated output is `truncated`."""
     extractions = [extract_one(bench, gen.output, item.sample, answer_fallback) for item, gen in pairs]
     strict = [truncation == "strict" and gen.finish_reason == "length" for _, gen in pairs]
-    to_grade = [(item.sample, ex) for (item, _), ex, s in zip(pairs, extractions, strict, strict=True) if not s]
-    graded = iter(bench.grade(to_grade, env) if to_grade else [])
-    grades: list[Grade] = []
-    for s in strict:
-        if s:
-            grades.append(Grade(Status.TRUNCATED, STRICT_TRUNCATION_RULE, RUNNER_VERSION, "finish_reason=length"))
-        else:
-            grades.append(next(graded))
-    if next(graded, None) is not None or len(grades) != len(pairs):
-        raise RuntimeError(f"{bench.name}: grader returned a different number of grades than pairs")
+    grades = grade_unless_cut(bench, [item.sample for item, _ in pairs], extractions, strict, env)
     return [
-        SampleRecord(
-            benchmark=gen.benchmark,
-            version=gen.version,
-            item_id=gen.item_id,
-            k=gen.k,
-            prompt_hash=gen.prompt_hash,
-            output=gen.output,
-            finish_reason=gen.finish_reason,
-            prompt_tokens=gen.prompt_tokens,
-            completion_tokens=gen.completion_tokens,
-            extraction=ex,
-            grade=gr,
-            gold=item.sample.gold,
-        )
+        SampleRecord(**vars(gen), extraction=ex, grade=gr, gold=item.sample.gold)
         for (item, gen), ex, gr in zip(pairs, extractions, grades, strict=True)
     ]
+
+
+def grade_unless_cut(bench: Benchmark, samples: Sequence[Sample], extractions: Sequence[Extraction],
+                     cut: Sequence[bool], env: GradeEnv) -> list[Grade]:
+    """Grade every pair not `cut`; a cut one (strict truncation: DART-Math's rule) is `truncated`.
+    Shared by `harness eval` and `harness score`, so both stamp the same rule and version."""
+    to_grade = [(s, ex) for s, ex, c in zip(samples, extractions, cut, strict=True) if not c]
+    got = list(bench.grade(to_grade, env)) if to_grade else []
+    if len(got) != len(to_grade):
+        raise RuntimeError(f"{bench.name}: grader returned {len(got)} grades for {len(to_grade)} outputs")
+    graded = iter(got)
+    return [Grade(Status.TRUNCATED, STRICT_TRUNCATION_RULE, RUNNER_VERSION, "finish_reason=length") if c
+            else next(graded) for c in cut]
 
 
 def to_generations(
@@ -204,8 +206,6 @@ def to_generations(
     pairs: list[tuple[PreparedItem, Generation]] = []
     for item, comps in zip(items, outs, strict=True):
         for k, c in enumerate(comps):
-            if (bench.name, bench.version, item.sample.id, k) not in wanted:
-                continue
             gen = Generation(
                 benchmark=bench.name,
                 version=bench.version,
@@ -217,7 +217,8 @@ def to_generations(
                 prompt_tokens=c.prompt_tokens,
                 completion_tokens=c.completion_tokens,
             )
-            pairs.append((item, gen))
+            if gen.key in wanted:
+                pairs.append((item, gen))
     return pairs
 
 
@@ -251,24 +252,22 @@ def run_benchmark(
     bench, n = job.benchmark, settings.sampling.n
     progress = progress or NullProgress()
     state = load_state(store, bench.name)
-    regrade, todo, done = plan_work(job, state, n)
+    plan = plan_work(job, state, n)
     clock = _Clock()
-    pending_ids = {it.sample.id for it in todo} | {it.sample.id for it, _ in regrade}
+    pending_ids = {key[2] for key in plan.missing} | {it.sample.id for it, _ in plan.regrade}
     progress.start(bench.name, len(job.items), len(job.items) - len(pending_ids))
-    for pairs in chunks(regrade, settings.batch_size * n):
+    for pairs in chunks(plan.regrade, settings.batch_size * n):
         _store_graded(store, bench, pairs, env, settings, clock)
         clock.regraded += len(pairs)
         progress.advance(bench.name, BatchStats(len({it.sample.id for it, _ in pairs}), len(pairs), 0, 0, 0.0))
-    todo_ids = {it.sample.id for it in todo}
-    wanted = {key for item, key in sample_keys(job, n) if item.sample.id in todo_ids}
-    for batch in chunks(todo, settings.batch_size):
-        _run_batch(batch, bench, wanted, backend, settings, env, store, progress, clock)
+    for batch in chunks(plan.items, settings.batch_size):  # only the missing keys are kept
+        _run_batch(batch, bench, plan.missing, backend, settings, env, store, progress, clock)
     progress.finish(bench.name)
     final = dict(state.graded)
     final.update((record_key(r), r) for r in clock.records)
     records = tuple(final[key] for _, key in sample_keys(job, n) if key in final)
     versions = tuple(sorted({r.grade.grader_version for r in records}))
-    return BenchOutcome(bench.name, records, clock.generated, clock.regraded, done,
+    return BenchOutcome(bench.name, records, clock.generated, clock.regraded, plan.done,
                         clock.generate_s, clock.grade_s, versions)
 
 

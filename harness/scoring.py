@@ -17,6 +17,7 @@ from harness.benchmark import Benchmark
 from harness.config import TruncationPolicy
 from harness.errors import DataError
 from harness.grade.env import GradeEnv
+from harness.runner import grade_unless_cut
 from harness.types import Extraction, ExtractStatus, Grade, Sample, Status
 
 
@@ -105,28 +106,11 @@ def score_records(
         _extract(str(rec["output"]), s, bench, answers_only) for rec, s in zip(records, samples, strict=True)
     ]
     cut = [rec.get("finish_reason") == "length" for rec in records]
-    skip = [c and truncation == "strict" for c in cut]
-    to_grade = [(s, ex) for s, ex, k in zip(samples, extractions, skip, strict=True) if not k]
-    graded = iter(bench.grade(to_grade, env) if to_grade else [])
-    grades = [
-        Grade(Status.TRUNCATED, "strict-truncation", _version(bench), "finish_reason=length") if k else next(graded)
-        for k in skip
-    ]
+    grades = grade_unless_cut(bench, samples, extractions, [c and truncation == "strict" for c in cut], env)
     scored = [
         _scored(rec, s, ex, g) for rec, s, ex, g in zip(records, samples, extractions, grades, strict=True)
     ]
     return scored, summarize(bench.name, grades, extractions, truncated=sum(cut))
-
-
-def _version(bench: Benchmark) -> str:
-    """The version of the grader that would have graded the record (strict truncation is its rule)."""
-    if bench.kind == "math":
-        from harness.grade.math_equiv import GRADER_VERSION
-
-        return GRADER_VERSION
-    from harness.grade.code_exec import CODE_GRADER_VERSION
-
-    return CODE_GRADER_VERSION
 
 
 def _extract(output: str, sample: Sample, bench: Benchmark, answers_only: bool) -> Extraction:

@@ -130,4 +130,20 @@ def test_changed_prompt_is_regenerated(tmp_path: Path) -> None:
     assert sum(map(len, again.calls)) == 4 and out.skipped == 0
     new_hashes = {it.prompt_hash for it in make_job(ToyGrader(), 4, other_format).items}
     assert {r.prompt_hash for r in out.records} == new_hashes
-    assert len(load_state(store, "toy").graded) == 4  # the newer record wins per key
+    assert {r.prompt_hash for r in load_state(store, "toy").graded.values()} == new_hashes  # newer wins
+
+
+def test_a_partly_stored_item_generates_only_its_missing_keys(tmp_path: Path) -> None:
+    """A torn batch left one of an item's two samples: the rerun must not generate or grade that
+    key again (it did: every key of the item was regenerated and written twice)."""
+    store = RunStore(tmp_path)
+    run(make_job(ToyGrader(), 2), ScriptedBackend(answer_script), store, n=2)
+    gens = store.generations_path("toy").read_text().splitlines()
+    keep = [g for g in gens if (json.loads(g)["item_id"], json.loads(g)["k"]) == ("0", 0)]
+    store.generations_path("toy").write_text("\n".join(keep) + "\n")
+    store.records_path("toy").unlink()
+    again = ScriptedBackend(answer_script)
+    out = run(make_job(ToyGrader(), 2), again, store, n=2)
+    assert out.regraded == 1 and out.generated == 3
+    keys = [(json.loads(r)["item_id"], json.loads(r)["k"]) for r in store.records_path("toy").read_text().splitlines()]
+    assert sorted(keys) == [("0", 0), ("0", 1), ("1", 0), ("1", 1)]
