@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.config import stable_hash
+
 
 def content_id(data: Mapping[str, Any]) -> str:
-    """sha256 of the canonical JSON of `data`, shortened: equal content always gets the same id."""
-    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:20]
+    """`harness.config.stable_hash` of `data`, 20 hex digits: equal content always gets the same id."""
+    return stable_hash(dict(data), length=20)
 
 
 @dataclass(frozen=True)
