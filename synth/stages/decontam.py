@@ -14,7 +14,7 @@ from synth.errors import RecipeError
 from synth.records import Dropped, Record
 from synth.stage import Outcome, ShardContext
 from synth.stages.base import BaseStage
-from synth.stages.dedup import normalise
+from synth.stages.dedup import normalise, shingles
 
 
 @dataclass(frozen=True)
@@ -25,32 +25,22 @@ class DecontamConfig:
     benchmarks: tuple[str, ...]
 
 
-def ngrams(text: str, n: int) -> set[str]:
-    words = normalise(text).split()
-    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
-
-
 class NgramIndex:
-    """n-grams (and whole short texts) of benchmark questions, mapped to the benchmarks holding them."""
+    """Word n-grams of benchmark questions (a shorter question whole), mapped to the benchmarks holding them."""
 
     def __init__(self, n: int) -> None:
         self.n = n
         self.grams: dict[str, set[str]] = {}
-        self.whole: dict[str, set[str]] = {}
 
     def add(self, bench: str, texts: Iterable[str]) -> None:
         for text in texts:
-            grams = ngrams(text, self.n)
-            if grams:
-                for g in grams:
-                    self.grams.setdefault(g, set()).add(bench)
-            else:
-                self.whole.setdefault(normalise(text), set()).add(bench)
+            for g in shingles(normalise(text), self.n):
+                self.grams.setdefault(g, set()).add(bench)
 
     def hits(self, text: str) -> set[str]:
-        """Benchmarks this text overlaps with."""
-        found: set[str] = set(self.whole.get(normalise(text), ()))
-        for g in ngrams(text, self.n):
+        """Benchmarks this text overlaps with (a short text only matches a short one, whole)."""
+        found: set[str] = set()
+        for g in shingles(normalise(text), self.n):
             found |= self.grams.get(g, set())
         return found
 
