@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from harness.config import SamplingConfig
@@ -62,6 +62,15 @@ def render_with_template(tokenizer: Any, prompt: Prompt, model: str) -> str:
     return str(text) + prompt.assistant_prefix
 
 
+def memo_render(backend: Any, prompt: Prompt, render: Callable[[Prompt], str]) -> str:
+    """`render(prompt)` once per backend and prompt: the planner renders every prompt to hash it
+    and `generate` needs the same text again (a chat template is not free on 5000 prompts)."""
+    cache: dict[Prompt, str] = backend.__dict__.setdefault("_rendered", {})
+    if prompt not in cache:
+        cache[prompt] = render(prompt)
+    return cache[prompt]
+
+
 class LocalTokenizerMixin:
     """`supports_chat`, `render` and `count_tokens` for backends that hold the checkpoint's tokenizer."""
 
@@ -74,7 +83,7 @@ class LocalTokenizerMixin:
 
     def render(self, prompt: Prompt) -> str:
         """The exact text the model continues: the chat template applied, then the assistant prefix."""
-        return render_with_template(self.tokenizer, prompt, self.model_name)
+        return memo_render(self, prompt, lambda p: render_with_template(self.tokenizer, p, self.model_name))
 
     def count_tokens(self, text: str) -> int | None:
         """Token count of `text` (no special tokens added)."""

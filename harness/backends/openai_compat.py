@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from harness.backends.common import cut_at_stop, is_greedy, render_with_template, sample_seed, stop_strings
+from harness.backends.common import cut_at_stop, is_greedy, memo_render, render_with_template, sample_seed, stop_strings
 from harness.config import BackendConfig, SamplingConfig
 from harness.errors import BackendError
 from harness.types import Completion, Prompt
@@ -70,6 +70,9 @@ class OpenAIBackend:
 
     def render(self, prompt: Prompt) -> str:
         """What is sent: the text for /completions, or a canonical JSON of the chat request."""
+        return memo_render(self, prompt, self._render)
+
+    def _render(self, prompt: Prompt) -> str:
         if prompt.messages is None:
             return (prompt.text or "") + prompt.assistant_prefix
         if self.config.endpoint == "completions":

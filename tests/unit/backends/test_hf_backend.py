@@ -118,6 +118,17 @@ def test_render_applies_template_then_assistant_prefix(hf: HFBackend) -> None:
     assert not out.text.startswith("3 + ")  # the prefix is prompt, not output
 
 
+def test_each_prompt_is_templated_once(hf: HFBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The planner renders every prompt (to hash it) and generate renders it again: one template call."""
+    calls = []
+    real = hf.tokenizer.apply_chat_template
+    monkeypatch.setattr(hf.tokenizer, "apply_chat_template", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    prompt = chat("Render me once", assistant_prefix="")
+    first = hf.render(prompt)
+    hf.generate([prompt], GREEDY)
+    assert hf.render(prompt) == first and len(calls) == 1
+
+
 def test_chat_prompt_without_template_is_a_clear_error(tiny_checkpoint: Path, tmp_path: Path) -> None:
     backend = HFBackend(BackendConfig(kind="hf", model=_variant(tiny_checkpoint, tmp_path / "b", drop_template=True)))
     assert not backend.supports_chat()
