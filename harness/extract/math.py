@@ -24,7 +24,10 @@ from harness.extract.latex import find_boxed_spans
 from harness.types import Extraction, ExtractStatus, Sample
 
 MAX_SCAN_CHARS = 20_000
-MAX_ANSWER_CHARS = 2_000
+PHRASE_WINDOW_CHARS = 8_000
+"""How far after an answer phrase (or before Minerva's closing) the answer is looked for. Answers are
+never cut to the grader's `max_answer_chars`: the grader must see that an answer is too large. An
+answer cut at this window is still 4x the grader's default limit, so it is graded `answer_too_large`."""
 
 _GLUE_RE = re.compile(r"^(?:\s|\$|\\\(|\\\)|\\\[|\\\]|[,;.&]|\band\b|\bor\b|\\quad|\\text\{\s*(?:and|or)\s*\})*$")
 _PHRASE_RE = re.compile(
@@ -42,10 +45,6 @@ _PROSE_COMMA_RE = re.compile(r",\s+(?!(?:and|or)\b)[A-Za-z]{2,}\b")
 _MARKDOWN_RE = re.compile(r"^[*_`\s]+|[*_`\s]+$")
 
 
-def _clip(answer: str) -> str:
-    return answer.strip()[:MAX_ANSWER_CHARS]
-
-
 def _boxed(text: str) -> Extraction | None:
     spans = _outermost(find_boxed_spans(text))
     if not spans:
@@ -60,8 +59,8 @@ def _boxed(text: str) -> Extraction | None:
     if not distinct:
         return Extraction(None, "boxed", ExtractStatus.NO_ANSWER, ("",))
     if len(distinct) == 1:
-        return Extraction(_clip(distinct[0]), "boxed", ExtractStatus.OK, tuple(distinct))
-    return Extraction(_clip(", ".join(distinct)), "boxed_multi", ExtractStatus.AMBIGUOUS, tuple(distinct))
+        return Extraction(distinct[0], "boxed", ExtractStatus.OK, tuple(distinct))
+    return Extraction(", ".join(distinct), "boxed_multi", ExtractStatus.AMBIGUOUS, tuple(distinct))
 
 
 def _outermost(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -89,7 +88,7 @@ def _phrase_answer(rest: str) -> str:
 
     `$...$` is unwrapped and markdown emphasis (`**73**`) removed.
     """
-    rest = _MARKDOWN_RE.sub("", rest.lstrip()[: MAX_ANSWER_CHARS * 2])
+    rest = _MARKDOWN_RE.sub("", rest.lstrip()[:PHRASE_WINDOW_CHARS])
     if rest.startswith("$"):
         close = rest.find("$", 1) if not rest.startswith("$$") else rest.find("$$", 2)
         if close > 0:
@@ -110,7 +109,7 @@ def _anchored(text: str) -> Extraction | None:
     found: list[tuple[int, str, str]] = []
     minerva = (-1, -1)
     hope = text.lower().rfind("i hope it is correct")
-    window = max(0, hope - MAX_ANSWER_CHARS - 40)
+    window = max(0, hope - PHRASE_WINDOW_CHARS - 40)
     last = None
     for match in _MINERVA_RE.finditer(text, window, hope + len("i hope it is correct") if hope >= 0 else 0):
         last = match
@@ -130,7 +129,7 @@ def _anchored(text: str) -> Extraction | None:
     if not found:
         return None
     _, method, answer = max(found, key=lambda f: f[0])
-    return Extraction(_clip(answer.strip().rstrip(".").strip()), method, ExtractStatus.OK, (answer,))
+    return Extraction(answer.strip().rstrip(".").strip(), method, ExtractStatus.OK, (answer,))
 
 
 def _last_number(text: str) -> Extraction | None:

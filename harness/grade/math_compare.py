@@ -179,8 +179,19 @@ class Prepared:
 
 
 def prepare(gold: str, pred: str, hints: Hints, max_chars: int) -> Prepared:
-    """Normalise both sides and apply the size, nesting and power-tower bounds before any parsing."""
-    g, p = normalize(gold[: max_chars * 4]), normalize(pred[: max_chars * 4])
+    """Normalise both sides and apply the size, nesting and power-tower bounds before any parsing.
+
+    A side longer than `4 * max_chars` is not normalised at all (that bounds the work): it is never
+    cut to a prefix, which could equal the other side (`1...1` for `1...1+1`), and only an exact
+    match of the raw strings is credited.
+    """
+    raw_limit = max_chars * 4
+    if len(pred) > raw_limit or len(gold) > raw_limit:
+        if gold.strip() == pred.strip():
+            return Prepared(gold[:max_chars], pred[:max_chars], (True, "string"))
+        rule = "answer_too_large" if len(pred) > raw_limit else "gold_too_large_string_only"
+        return Prepared(gold[:max_chars], pred[:max_chars], (False, rule))
+    g, p = normalize(gold), normalize(pred)
     if hints.unit:
         g, p = strip_unit_text(g, hints.unit), strip_unit_text(p, hints.unit)
     if compact(g) == compact(p):
