@@ -35,7 +35,10 @@ def _expand(value: Any) -> Any:
 
 
 def parse_config(cls: type[T], raw: Any, where: str) -> T:
-    """Build a frozen config dataclass from a recipe mapping; every field is required."""
+    """Build a frozen config dataclass from a recipe mapping; every field is required.
+
+    A config may check its values in `__post_init__`, raising `RecipeError("key: what is wrong")`;
+    the error comes out as `<where>.key: what is wrong`."""
     if not isinstance(raw, Mapping):
         raise RecipeError(f"{where} must be a mapping of settings, got {type(raw).__name__}")
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
@@ -47,7 +50,10 @@ def parse_config(cls: type[T], raw: Any, where: str) -> T:
     missing = [n for n in required if n not in raw]
     if missing:
         raise RecipeError(f"{where} is missing key {missing[0]!r}; add it to the recipe")
-    return cls(**raw)
+    try:
+        return cls(**raw)
+    except RecipeError as exc:  # a config's own value check (`__post_init__`) names the key
+        raise RecipeError(f"{where}.{exc}") from None
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from synth.errors import CheckpointError
+from synth.prompts import SOLVE_INSTRUCTION, pick
 from synth.records import Record
 from synth.stage import Outcome, Resources, ShardContext
 
@@ -64,17 +65,34 @@ class BackendStage(BaseStage):
     def open(self, ctx: ShardContext) -> None:
         from harness.backends import load_backend  # type: ignore[attr-defined]
 
-        for label, path in self.checkpoints():
-            import os
-
-            if not os.path.exists(path):
-                raise CheckpointError(f"stage {self.name}: checkpoint {label} not found at {path}")
         self._backend = load_backend(self.recipe.model(self.cfg.model, f"stages.{self.name}"))
 
     def close(self) -> None:
         if self._backend is not None:
             self._backend.close()
             self._backend = None
+
+
+@dataclass(frozen=True)
+class SolveConfig:
+    """k sampled solutions per question from one chat model: the settings `difficulty` and `respond`
+    share. `instruction` names a `synth.prompts.SOLVE_INSTRUCTION` suffix put after the question."""
+
+    model: str
+    k: int
+    temperature: float
+    top_p: float
+    max_tokens: int
+    system: str
+    instruction: str
+    batch_size: int
+
+    def __post_init__(self) -> None:
+        pick(SOLVE_INSTRUCTION, self.instruction, "instruction")
+
+    @property
+    def instruction_text(self) -> str:
+        return SOLVE_INSTRUCTION[self.instruction]
 
 
 def batched(items: Sequence[Any] | Iterator[Any], size: int) -> Iterator[list[Any]]:
@@ -90,16 +108,16 @@ def batched(items: Sequence[Any] | Iterator[Any], size: int) -> Iterator[list[An
 
 
 def solve_batches(
-    stage: BackendStage, records: Iterator[Record], ctx: ShardContext, instruction: str
+    stage: BackendStage, records: Iterator[Record], ctx: ShardContext
 ) -> Iterator[tuple[list[Record], list[list[Any]]]]:
     """k sampled solutions per question, batch by batch: the prompt, seeding and token accounting
-    that `difficulty` and `respond` share. The stage's config gives system, k, temperature, top_p,
-    max_tokens and batch_size."""
+    that `difficulty` and `respond` share, as their `SolveConfig` sets them."""
     from harness.config import SamplingConfig
     from harness.types import ChatMessage, Prompt
 
-    cfg = stage.cfg
+    cfg: SolveConfig = stage.cfg
     system = (ChatMessage("system", cfg.system),) if cfg.system else ()
+    instruction = cfg.instruction_text
     for bno, batch in enumerate(batched(records, cfg.batch_size)):
         texts = [f"{r.data['question']}\n{instruction}".rstrip() for r in batch]
         prompts = [Prompt(messages=(*system, ChatMessage("user", t))) for t in texts]

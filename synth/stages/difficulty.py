@@ -17,33 +17,35 @@ from typing import Any
 from harness.config import MathGradeConfig
 from harness.types import Extraction, ExtractStatus, Sample, Status
 from synth.errors import RecipeError
-from synth.prompts import SOLVE_INSTRUCTION, pick
 from synth.records import Dropped, Record
 from synth.stage import Outcome, ShardContext
-from synth.stages.base import BackendStage, solve_batches
+from synth.stages.base import BackendStage, SolveConfig, solve_batches
 
 BUCKETS = (("easy", 0.0, 1 / 3), ("medium", 1 / 3, 2 / 3), ("hard", 2 / 3, 1.01))
 
 
 @dataclass(frozen=True)
-class DifficultyConfig:
-    """`select`: 'threshold' keeps min_fail_rate <= rate <= max_fail_rate; 'target' samples each
-    shard to the `target` share per bucket (easy < 1/3 <= medium < 2/3 <= hard)."""
+class DifficultyConfig(SolveConfig):
+    """The solve settings, then `select`: 'threshold' keeps min_fail_rate <= rate <= max_fail_rate;
+    'target' samples each shard to the `target` share per bucket (easy < 1/3 <= medium < 2/3 <= hard)."""
 
-    model: str
-    k: int
-    temperature: float
-    top_p: float
-    max_tokens: int
-    system: str
-    instruction: str
     number_fallback: bool
     """Accept the last number as the answer when nothing is boxed."""
     select: str
     min_fail_rate: float
     max_fail_rate: float
     target: Mapping[str, float] | None
-    batch_size: int
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.select not in ("threshold", "target"):
+            raise RecipeError(f"select: must be 'threshold' or 'target', got {self.select!r}")
+        if self.select == "target":
+            if not isinstance(self.target, Mapping) or not self.target:
+                raise RecipeError("target: select 'target' needs a mapping of bucket shares (easy, medium, hard)")
+            unknown = sorted(set(self.target) - {b for b, _, _ in BUCKETS})
+            if unknown:
+                raise RecipeError(f"target: unknown bucket {unknown[0]!r} (easy, medium, hard)")
 
 
 def bucket_of(rate: float) -> str:
@@ -92,9 +94,6 @@ class Difficulty(BackendStage):
     def open(self, ctx: ShardContext) -> None:
         from harness.grade.env import GradeEnv
 
-        if self.cfg.select not in ("threshold", "target") or (self.cfg.select == "target" and not self.cfg.target):
-            raise RecipeError("stages.difficulty.select must be 'threshold', or 'target' with a target mapping")
-        self.instruction = pick(SOLVE_INSTRUCTION, self.cfg.instruction, "stages.difficulty.instruction")
         super().open(ctx)
         self.grade_env = GradeEnv(math_config=MathGradeConfig(workers=1))
 
@@ -104,7 +103,7 @@ class Difficulty(BackendStage):
         super().close()
 
     def _labelled(self, records: Iterator[Record], ctx: ShardContext) -> Iterator[Record]:
-        for batch, outs in solve_batches(self, records, ctx, self.instruction):
+        for batch, outs in solve_batches(self, records, ctx):
             groups = [(str(r.data["question"]), [c.text for c in comps]) for r, comps in zip(batch, outs, strict=True)]
             for rec, (rate, maj) in zip(batch, fail_rates(groups, self.grade_env, self.cfg.number_fallback),
                                         strict=True):
@@ -126,12 +125,10 @@ class Difficulty(BackendStage):
 
 
 def sample_to_target(records: list[Record], target: dict[str, float], seed: int) -> Iterator[Outcome]:
-    """Keep the largest subset whose bucket shares match `target`; the choice within a bucket is seeded."""
+    """Keep the largest subset whose bucket shares match `target` (bucket names checked by
+    `DifficultyConfig`); the choice within a bucket is seeded."""
     import hashlib
 
-    unknown = set(target) - {b for b, _, _ in BUCKETS}
-    if unknown:
-        raise RecipeError(f"stages.difficulty.target: unknown bucket {sorted(unknown)[0]!r} (easy, medium, hard)")
     by_bucket: dict[str, list[Record]] = {b: [] for b, _, _ in BUCKETS}
     for rec in records:
         by_bucket[bucket_of(float(rec.data["fail_rate"]))].append(rec)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from harness.config import SamplingConfig
 from harness.types import ChatMessage, Prompt
+from synth.errors import RecipeError
 from synth.prompts import SOLVABILITY, pick
 from synth.records import Dropped, Record
 from synth.stage import Outcome, ShardContext
@@ -63,9 +64,13 @@ class FilterLanguage(BaseStage):
             yield rec.passed(ctx.step) if reason is None else Dropped(rec, reason)
 
 
+KEEP_RULES = ("contains_yes", "last_word")
+
+
 @dataclass(frozen=True)
 class SolvabilityConfig:
-    """Greedy yes/no judging. `keep_rule`: 'contains_yes' (the reference code) or 'last_word' (stricter)."""
+    """Greedy yes/no judging. `prompt` names a `synth.prompts.SOLVABILITY` template; `keep_rule`:
+    'contains_yes' (the reference code) or 'last_word' (stricter)."""
 
     model: str
     prompt: str
@@ -74,12 +79,23 @@ class SolvabilityConfig:
     keep_rule: str
     batch_size: int
 
+    def __post_init__(self) -> None:
+        pick(SOLVABILITY, self.prompt, "prompt")
+        if self.keep_rule not in KEEP_RULES:
+            raise RecipeError(f"keep_rule: unknown rule {self.keep_rule!r} (known: {', '.join(KEEP_RULES)})")
+
+    @property
+    def template(self) -> str:
+        return SOLVABILITY[self.prompt]
+
 
 def judge_says_yes(output: str, rule: str) -> bool:
-    """Parse the judge's verdict under the configured rule."""
+    """Parse the judge's verdict under `rule`, one of `KEEP_RULES`."""
     if rule == "contains_yes":
         return "yes" in output.lower()
-    words = re.findall(r"[A-Za-z]+", output)
+    if rule != "last_word":
+        raise ValueError(f"unknown keep_rule {rule!r}")
+    words = _WORD.findall(output)
     return bool(words) and words[-1].lower() == "yes"
 
 
@@ -91,15 +107,11 @@ class FilterSolvability(BackendStage):
     Config = SolvabilityConfig
     cfg: SolvabilityConfig
 
-    def open(self, ctx: ShardContext) -> None:
-        self.template = pick(SOLVABILITY, self.cfg.prompt, "stages.filter_solvability.prompt")
-        super().open(ctx)
-
     def process(self, records: Iterator[Record], ctx: ShardContext) -> Iterator[Outcome]:
         sampling = SamplingConfig(n=1, temperature=0.0, top_p=1.0, max_tokens=self.cfg.max_tokens, seed=0)
         system = (ChatMessage("system", self.cfg.system),) if self.cfg.system else ()
         for batch in batched(records, self.cfg.batch_size):
-            texts = [self.template.format(question=r.data["question"]) for r in batch]
+            texts = [self.cfg.template.format(question=r.data["question"]) for r in batch]
             prompts = [Prompt(messages=(*system, ChatMessage("user", t))) for t in texts]
             for rec, comps in zip(batch, self.backend.generate(prompts, sampling), strict=True):
                 comp = comps[0]

@@ -6,25 +6,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from harness.types import ExtractStatus
-from synth.prompts import SOLVE_INSTRUCTION, pick
 from synth.records import Dropped, Record
 from synth.stage import Outcome, ShardContext
-from synth.stages.base import BackendStage, solve_batches
+from synth.stages.base import BackendStage, SolveConfig, solve_batches
 
 
 @dataclass(frozen=True)
-class RespondConfig:
-    """Paper settings: k 5, temperature 0.7, top-p 0.95, 2048 new tokens; the answer markers of the
-    reference post-filter ('boxed', 'he answer is', 'final answer is')."""
-
-    model: str
-    k: int
-    temperature: float
-    top_p: float
-    max_tokens: int
-    system: str
-    instruction: str
-    batch_size: int
+class RespondConfig(SolveConfig):
+    """Paper settings: k 5, temperature 0.7, top-p 0.95, 2048 new tokens. A response is kept when
+    `harness.extract.math` finds a final answer in it (the reference post-filter looked for the
+    substrings 'boxed', 'he answer is', 'final answer is')."""
 
 
 class Respond(BackendStage):
@@ -35,14 +26,10 @@ class Respond(BackendStage):
     Config = RespondConfig
     cfg: RespondConfig
 
-    def open(self, ctx: ShardContext) -> None:
-        self.instruction = pick(SOLVE_INSTRUCTION, self.cfg.instruction, "stages.respond.instruction")
-        super().open(ctx)
-
     def process(self, records: Iterator[Record], ctx: ShardContext) -> Iterator[Outcome]:
         from harness.extract.math import extract_math
 
-        for batch, outs in solve_batches(self, records, ctx, self.instruction):
+        for batch, outs in solve_batches(self, records, ctx):
             for rec, comps in zip(batch, outs, strict=True):
                 for k, comp in enumerate(comps):
                     out = rec.derive({"question": rec.data["question"], "question_id": rec.id, "k": k,
