@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from harness.backends.hf import _DTYPES
+from synth.errors import RecipeError
 from synth.records import Dropped, Record
 from synth.stage import Outcome, ShardContext
 from synth.stages.base import BaseStage
@@ -14,7 +16,9 @@ from synth.stages.base import BaseStage
 
 @dataclass(frozen=True)
 class RewardConfig:
-    """A transformers checkpoint with a scalar head (num_labels=1), e.g. a Llama/InternLM reward model."""
+    """A transformers checkpoint with a scalar head (num_labels=1), e.g. a Llama/InternLM reward model.
+    `device` and `dtype` mean what they mean for the harness hf backend ('auto': cuda when there is
+    one; the checkpoint's dtype on GPU, float32 on CPU)."""
 
     checkpoint: str
     device: str
@@ -22,12 +26,16 @@ class RewardConfig:
     batch_size: int
     max_length: int
 
+    def __post_init__(self) -> None:
+        if self.dtype not in ("auto", *_DTYPES):
+            raise RecipeError(f"dtype: unknown dtype {self.dtype!r} (known: auto, {', '.join(_DTYPES)})")
+
 
 class Reward(BaseStage):
     """Scores responses through transformers and keeps the top one per question (ties: lowest k)."""
 
     name = "reward"
-    version = "1"
+    version = "2"  # 2: device/dtype chosen as the hf backend does (dtype auto on CPU loads float32)
     Config = RewardConfig
     cfg: RewardConfig
 
@@ -38,15 +46,15 @@ class Reward(BaseStage):
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+        from harness.backends.hf import _pick_device, _torch_dtype
+
         self.torch = torch
         self.tok = AutoTokenizer.from_pretrained(self.cfg.checkpoint)
         self.tok.padding_side = "right"
-        dtype = {"auto": None, "float32": torch.float32, "bfloat16": torch.bfloat16,
-                 "float16": torch.float16}[self.cfg.dtype]
-        self.model: Any = AutoModelForSequenceClassification.from_pretrained(self.cfg.checkpoint, dtype=dtype)
-        device = self.cfg.device if self.cfg.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
-        self.device = device
-        self.model.to(device).eval()
+        self.device = _pick_device(self.cfg.device)
+        self.model: Any = AutoModelForSequenceClassification.from_pretrained(
+            self.cfg.checkpoint, dtype=_torch_dtype(self.cfg.dtype, self.device))
+        self.model.to(self.device).eval()
 
     def close(self) -> None:
         self.model = None

@@ -74,6 +74,24 @@ def test_missing_recipe_key_is_one_line(tmp_path: Path) -> None:
         load_recipe(recipe_copy(tmp_path, {"respond": {"tempratur": 1.0}}))
 
 
+@pytest.mark.parametrize(("edit", "message"), [
+    ({"filter_solvability": {"keep_rule": "contains_yess"}},
+     r"^stages\.filter_solvability\.keep_rule: unknown rule 'contains_yess'"),
+    ({"filter_solvability": {"prompt": "shrt"}}, r"^stages\.filter_solvability\.prompt: unknown prompt 'shrt'"),
+    ({"difficulty": {"select": "target", "target": {"easy": 0.5, "medum": 0.5}}},
+     r"^stages\.difficulty\.target: unknown bucket 'medum'"),
+    ({"difficulty": {"select": "target"}}, r"^stages\.difficulty\.target: select 'target' needs a mapping"),
+    ({"difficulty": {"select": "thresold"}}, r"^stages\.difficulty\.select: must be 'threshold' or 'target'"),
+    ({"difficulty": {"instruction": "boxd"}}, r"^stages\.difficulty\.instruction: unknown prompt 'boxd'"),
+    ({"respond": {"instruction": "boxd"}}, r"^stages\.respond\.instruction: unknown prompt 'boxd'"),
+    ({"reward": {"dtype": "fp16"}}, r"^stages\.reward\.dtype: unknown dtype 'fp16'"),
+])
+def test_bad_stage_value_fails_at_load(tmp_path: Path, edit: dict[str, object], message: str) -> None:
+    with pytest.raises(RecipeError, match=message) as info:
+        load_recipe(recipe_copy(tmp_path, edit))
+    assert "\n" not in str(info.value)
+
+
 def test_cli_errors_exit_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", str(recipe_copy(tmp_path, drop=("generate", "top_p"))), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
