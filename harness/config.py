@@ -29,6 +29,10 @@ class SamplingConfig:
     """Extra stop sequences on top of the prompt format's own."""
 
 
+LOCAL_KINDS = ("hf", "vllm")
+"""Backends that load a checkpoint directory themselves (openai talks to a server)."""
+
+
 @dataclass(frozen=True)
 class BackendConfig:
     """Which backend serves the model, and how."""

@@ -27,3 +27,11 @@ class SandboxError(HarnessError):
 
 class StoreError(HarnessError):
     """A results directory is unreadable or inconsistent."""
+
+
+def close_match_hint(name: str, choices: list[str]) -> str:
+    """The tail of an unknown-name error: the closest known name, else every known name."""
+    import difflib
+
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(sorted(choices))}"

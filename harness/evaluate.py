@@ -13,19 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from harness.backends.base import Backend
+from harness.backends.common import check_checkpoint_dir
 from harness.benchmark import Benchmark
-from harness.config import RunConfig, stable_hash, to_jsonable
+from harness.config import LOCAL_KINDS, RunConfig, stable_hash, to_jsonable
 from harness.data import LoadedData
-from harness.errors import ConfigError, StoreError
+from harness.errors import StoreError
 from harness.grade.env import GradeEnv
 from harness.grade.metrics import benchmark_metrics
+from harness.prompts import prompt_hash
 from harness.runner import BenchJob, BenchOutcome, PreparedItem, Progress, PromptFormat, RunSettings, run_benchmark
 from harness.store.identity import checkpoint_fingerprint, identity_payload, make_run_id, remote_fingerprint
 from harness.store.manifest import hardware, harness_info, now_iso
 from harness.store.resume import load_state
 from harness.store.writer import RunStore
-
-LOCAL_KINDS = ("hf", "vllm")
 
 
 @dataclass(frozen=True)
@@ -90,22 +90,12 @@ class EvalResult:
 def resolve_checkpoint(model: str, kind: str) -> CheckpointRef:
     """Check the checkpoint argument; local backends need a directory with config.json."""
     path = Path(model).expanduser()
-    is_ckpt = path.is_dir() and (path / "config.json").is_file()
-    if kind in LOCAL_KINDS and not is_ckpt:
-        if not path.exists():
-            raise ConfigError(f"checkpoint {model} not found; pass a model directory (with config.json)")
-        raise ConfigError(f"{model} is not a checkpoint directory: no config.json in it")
-    if is_ckpt:
+    if kind in LOCAL_KINDS:
+        check_checkpoint_dir(model)
+    if path.is_dir() and (path / "config.json").is_file():
         resolved = str(path.resolve())
         return CheckpointRef(model=model, path=resolved, fingerprint=checkpoint_fingerprint(path))
     return CheckpointRef(model=model, path=None, fingerprint=remote_fingerprint(model))
-
-
-def prompt_text_hash(text: str) -> str:
-    """The prompt hash used in records (harness.prompts.prompt_hash)."""
-    from harness.prompts import prompt_hash
-
-    return str(prompt_hash(text))
 
 
 def plan_bench(
@@ -117,7 +107,7 @@ def plan_bench(
     for s in samples:
         prompt = choice.fn(s, bench.fewshot)
         text = backend.render(prompt)
-        items.append(PreparedItem(s, prompt, prompt_text_hash(text), text))
+        items.append(PreparedItem(s, prompt, prompt_hash(text), text))
     hashes = [it.prompt_hash for it in items]
     return BenchPlan(
         job=BenchJob(bench, tuple(items)),

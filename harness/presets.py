@@ -8,12 +8,11 @@ formats used instead of chat formats when the checkpoint has no chat template (a
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from harness.config import SamplingConfig, TruncationPolicy
-from harness.errors import ConfigError
+from harness.errors import ConfigError, close_match_hint
 from harness.prompts import FORMATS, PromptFormat
 
 _BASE_FALLBACKS = {"math": "deepseek-math", "humaneval": "humaneval-completion", "mbpp": "mbpp-3shot"}
@@ -120,7 +119,5 @@ PRESETS: Mapping[str, Preset] = {
 def get_preset(name: str) -> Preset:
     """The preset called `name`; ConfigError with a close-match hint when unknown."""
     if name not in PRESETS:
-        close = difflib.get_close_matches(name, list(PRESETS), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(PRESETS)}"
-        raise ConfigError(f"unknown preset {name!r}{hint}")
+        raise ConfigError(f"unknown preset {name!r}{close_match_hint(name, list(PRESETS))}")
     return PRESETS[name]

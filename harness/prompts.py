@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from harness.errors import ConfigError
+from harness.errors import ConfigError, close_match_hint
 from harness.types import ChatMessage, Prompt, Sample
 
 BOXED_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
@@ -169,9 +169,5 @@ FORMATS: Mapping[str, PromptFormat] = {
 def get_format(name: str) -> PromptFormat:
     """The format called `name`; ConfigError with a close-match hint when unknown."""
     if name not in FORMATS:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(FORMATS), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(FORMATS)}"
-        raise ConfigError(f"unknown prompt format {name!r}{hint}")
+        raise ConfigError(f"unknown prompt format {name!r}{close_match_hint(name, list(FORMATS))}")
     return FORMATS[name]

@@ -6,12 +6,11 @@ an unknown name gets a close-match hint.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from functools import cache
 
 from harness.benchmark import Benchmark
-from harness.errors import ConfigError
+from harness.errors import ConfigError, close_match_hint
 
 
 @cache
@@ -29,11 +28,6 @@ def _load() -> dict[str, Benchmark]:
     return found
 
 
-def _hint(name: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(name, choices, n=1)
-    return f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(sorted(choices))}"
-
-
 def all_benchmarks() -> list[Benchmark]:
     """Every registered benchmark, in registry order."""
     return list(_load().values())
@@ -43,7 +37,7 @@ def get_benchmark(name: str) -> Benchmark:
     """The declaration called `name`; ConfigError with a close-match hint when unknown."""
     table = _load()
     if name not in table:
-        raise ConfigError(f"unknown benchmark {name!r}{_hint(name, list(table))}")
+        raise ConfigError(f"unknown benchmark {name!r}{close_match_hint(name, list(table))}")
     return table[name]
 
 
@@ -61,5 +55,5 @@ def suite(name: str) -> list[Benchmark]:
         return all_benchmarks()
     members = [b for b in all_benchmarks() if name in b.suites]
     if not members:
-        raise ConfigError(f"unknown suite {name!r}{_hint(name, suite_names())}")
+        raise ConfigError(f"unknown suite {name!r}{close_match_hint(name, suite_names())}")
     return members

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from harness.config import SamplingConfig
@@ -39,6 +40,19 @@ def sample_seed(seed: int, rendered: str, k: int) -> int:
     so a sample does not change with the batch it happens to be generated in."""
     digest = hashlib.sha256(f"{seed}\x00{k}\x00{rendered}".encode()).digest()
     return int.from_bytes(digest[:8], "big") >> 1
+
+
+def check_checkpoint_dir(path: str) -> Path:
+    """The checkpoint directory, or a one-line BackendError saying what is wrong with it (checked
+    before anything loads, by `harness eval` and by every local backend)."""
+    if not path:
+        raise BackendError("no checkpoint given: pass a model directory")
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise BackendError(f"checkpoint not found: {path}; pass a model directory (with config.json)")
+    if not p.is_dir() or not (p / "config.json").is_file():
+        raise BackendError(f"{path} is not a model checkpoint: no config.json in it")
+    return p
 
 
 def is_greedy(sampling: SamplingConfig) -> bool:

@@ -18,12 +18,12 @@ from __future__ import annotations
 import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from harness.backends.common import (
     END_OF_TURN_TOKENS,
     LocalTokenizerMixin,
+    check_checkpoint_dir,
     cut_at_stop,
     is_greedy,
     sample_seed,
@@ -45,18 +45,6 @@ class _Row:
     ids: tuple[int, ...]
     stops: tuple[str, ...]
     seed: int
-
-
-def check_checkpoint_dir(path: str) -> Path:
-    """The checkpoint directory, or a one-line BackendError saying what is wrong with it."""
-    if not path:
-        raise BackendError("no checkpoint given: pass a model directory")
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise BackendError(f"checkpoint not found: {path}")
-    if not p.is_dir() or not (p / "config.json").is_file():
-        raise BackendError(f"{path} is not a model checkpoint (expected a directory with config.json)")
-    return p
 
 
 def _pick_device(device: str) -> str:

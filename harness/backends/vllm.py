@@ -21,12 +21,12 @@ from typing import Any
 from harness.backends.common import (
     END_OF_TURN_TOKENS,
     LocalTokenizerMixin,
+    check_checkpoint_dir,
     cut_at_stop,
     is_greedy,
     sample_seed,
     stop_strings,
 )
-from harness.backends.hf import check_checkpoint_dir
 from harness.config import BackendConfig, SamplingConfig
 from harness.errors import BackendError
 from harness.types import Completion, Prompt

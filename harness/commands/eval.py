@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.benchmark import Benchmark
 from harness.commands._flags import add_sandbox_flags, sandbox_config
-from harness.config import BackendConfig, MathGradeConfig, RunConfig, SamplingConfig, TruncationPolicy
+from harness.config import LOCAL_KINDS, BackendConfig, MathGradeConfig, RunConfig, SamplingConfig, TruncationPolicy
 from harness.errors import BackendError, ConfigError
 
 BACKENDS = ("hf", "openai", "vllm")
@@ -107,7 +107,7 @@ def _sampling(args: argparse.Namespace, preset: Any) -> SamplingConfig:
 def _backend(args: argparse.Namespace) -> BackendConfig:
     base = BackendConfig()
     model = args.checkpoint
-    if args.backend in ("hf", "vllm") and os.path.isdir(model):
+    if args.backend in LOCAL_KINDS and os.path.isdir(model):
         model = os.path.abspath(model)
     base_url = args.base_url or (os.environ.get("OPENAI_BASE_URL", "") if args.backend == "openai" else "")
     if args.backend == "openai" and not base_url:

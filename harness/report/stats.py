@@ -143,10 +143,3 @@ def paired_test(
         seed=cfg.seed,
     )
 
-
-def proportion_ci(successes: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson interval of a proportion, for scores that come without a stored CI."""
-    if n <= 0:
-        return (0.0, 0.0)
-    ci = stats.binomtest(successes, n).proportion_ci(confidence_level=level, method="wilson")
-    return (float(ci.low), float(ci.high))

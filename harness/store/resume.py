@@ -29,10 +29,6 @@ class StoredState:
     graded: dict[SampleKey, SampleRecord] = field(default_factory=dict)
     generated: dict[SampleKey, Generation] = field(default_factory=dict)
 
-    def ungraded(self) -> dict[SampleKey, Generation]:
-        """Generations whose grade never reached the disk (a crash between generate and store)."""
-        return {k: g for k, g in self.generated.items() if k not in self.graded}
-
 
 def repair_tail(path: Path) -> None:
     """Cut a torn final line (no trailing newline) so the next append starts on a fresh line."""

@@ -1,4 +1,5 @@
-"""vLLM cannot run here: check the missing-extra error and the explicit SamplingParams mapping."""
+"""The missing-extra error (where vLLM is absent) and the explicit SamplingParams mapping (everywhere,
+including the GPU machines where vLLM is installed)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,7 @@ from harness.backends.vllm import llm_kwargs, sampling_params_kwargs, to_complet
 from harness.config import BackendConfig, SamplingConfig
 from harness.errors import BackendError
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vllm is installed")
-
-
+@pytest.mark.skipif(importlib.util.find_spec("vllm") is not None, reason="vllm is installed")
 def test_missing_vllm_says_how_to_install() -> None:
     with pytest.raises(BackendError, match=r"pip install harness\[vllm\]"):
         load_backend(BackendConfig(kind="vllm", model="/some/ckpt"))

@@ -43,13 +43,13 @@ def test_bad_flags(fake_ckpt: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
 def test_missing_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and f"checkpoint {tmp_path / 'nope'} not found" in err[0]
+    assert len(err) == 1 and f"checkpoint not found: {tmp_path / 'nope'}" in err[0]
 
 
 def test_directory_that_is_not_a_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["eval", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "is not a checkpoint directory: no config.json" in err[0]
+    assert len(err) == 1 and "is not a model checkpoint: no config.json" in err[0]
 
 
 def test_unreachable_server(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from harness.config import BackendConfig, RunConfig, SamplingConfig
 from harness.errors import StoreError
-from harness.store.codec import Generation, record_from_dict, record_to_dict
+from harness.store.codec import Generation, record_from_dict, record_key, record_to_dict
 from harness.store.identity import checkpoint_fingerprint, checkpoint_name, identity_payload, make_run_id
 from harness.store.resume import load_state
 from harness.store.writer import RunStore
@@ -52,12 +52,14 @@ def test_corrupt_middle_line_is_an_error(tmp_path: Path) -> None:
         load_state(store, "gsm8k")
 
 
-def test_ungraded_generations(tmp_path: Path) -> None:
+def test_generations_and_records_load_by_key(tmp_path: Path) -> None:
     store = RunStore(tmp_path)
     gens = [Generation("gsm8k", "1", i, 0, "ph", "out", "stop", 1, 1) for i in ("7", "8")]
     store.append_generations("gsm8k", gens)
     store.append_records("gsm8k", [REC])
-    assert list(load_state(store, "gsm8k").ungraded()) == [("gsm8k", "1", "8", 0)]
+    state = load_state(store, "gsm8k")
+    assert state.generated == {g.key: g for g in gens}
+    assert list(state.graded) == [record_key(REC)]
 
 
 def write_ckpt(path: Path, weights: bytes, tokenizer: str = "{}") -> Path:
