@@ -19,6 +19,7 @@ from typing import Any
 from harness.config import MathGradeConfig
 from harness.grade.math_compare import (
     Hints,
+    Prepared,
     Tolerances,
     compare_answers,
     fast_leaf_eq,
@@ -94,24 +95,23 @@ class MathChecker:
         """Verdicts in input order. Safe to call from several threads at once."""
         results: list[EquivResult | None] = [None] * len(items)
         symbolic: list[int] = []
+        jobs: list[tuple[Prepared, Hints, Tolerances]] = []
         for k, item in enumerate(items):
             fast = self._fast(item)
-            if fast is None:
+            if isinstance(fast, Prepared):
                 symbolic.append(k)
+                jobs.append((fast, item.hints, self._tol))
             else:
                 results[k] = fast
         if symbolic:
-            jobs = [
-                (items[k].gold, items[k].answer, items[k].hints, self._tol, self.config.max_answer_chars)
-                for k in symbolic
-            ]
             for k, outcome in zip(symbolic, self._get_pool().run(jobs), strict=True):
                 if outcome.kind == "ok":
                     ok, rule = outcome.value
                     results[k] = EquivResult(Verdict.EQUAL if ok else Verdict.NOT_EQUAL, rule)
                 else:
                     results[k] = EquivResult(Verdict(outcome.kind), outcome.kind, outcome.detail)
-        final = [r if r is not None else EquivResult(Verdict.ERROR, "internal") for r in results]
+        final = [r for r in results if r is not None]
+        assert len(final) == len(items)  # every item was decided here or by the pool
         with self._lock:
             self._counts["items"] += len(items)
             self._counts["symbolic"] += len(symbolic)
@@ -121,8 +121,8 @@ class MathChecker:
                     self._counts[r.verdict.value] += 1
         return final
 
-    def _fast(self, item: EquivItem) -> EquivResult | None:
-        """The verdict without sympy, or None when the item needs the pool."""
+    def _fast(self, item: EquivItem) -> EquivResult | Prepared:
+        """The verdict without sympy, or the prepared pair when the item needs the pool."""
         try:
             prep = prepare(item.gold, item.answer, item.hints, self.config.max_answer_chars)
             try:
@@ -130,7 +130,7 @@ class MathChecker:
             except NeedSympy:
                 if not symbolic_allowed(prep):
                     return EquivResult(Verdict.NOT_EQUAL, "too_large_for_symbolic")
-                return None
+                return prep
         except RecursionError:
             return EquivResult(Verdict.ERROR, "recursion_limit")
         return EquivResult(Verdict.EQUAL if ok else Verdict.NOT_EQUAL, rule)

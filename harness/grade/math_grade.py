@@ -40,4 +40,6 @@ def grade_math(pairs: Sequence[tuple[Sample, Extraction]], env: GradeEnv) -> lis
             if extraction.status is ExtractStatus.AMBIGUOUS:
                 detail = "; ".join(x for x in ("ambiguous: several different boxed answers", detail) if x)
             grades[k] = Grade(_STATUS[result.verdict], result.rule, GRADER_VERSION, detail)
-    return [g for g in grades if g is not None]
+    final = [g for g in grades if g is not None]
+    assert len(final) == len(pairs)  # every pair got a grade above
+    return final

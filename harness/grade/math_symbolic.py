@@ -16,7 +16,7 @@ import sympy
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig, NormalizationConfig, latex2sympy
 from math_verify.grader import should_treat_as_complex
 
-from harness.grade.math_compare import Hints, Tolerances, compare_answers, fast_leaf_eq, prepare
+from harness.grade.math_compare import Hints, Prepared, Tolerances, compare_answers, fast_leaf_eq, prepare
 from harness.grade.math_normalize import split_units, strip_percent, strip_units
 from harness.grade.math_structure import LeafMode, NeedSympy
 
@@ -189,41 +189,34 @@ def symbolic_leaf_eq(hints: Hints, tol: Tolerances) -> Any:
             return fast(g, p, mode)  # type: ignore[no-any-return]
         except NeedSympy:
             pass
-        g_num, g_unit = split_units(g)
+        g_num, _ = split_units(g)  # `g` itself when it has no unit
         try:
-            ga = to_sympy(g_num if g_unit else g)
+            ga = to_sympy(g_num)
         except Unparsed:
             return False, "gold_unparsed"
         p_body, p_pct = strip_percent(p)
         candidates = [p] if not p_pct else [p_body, f"({p_body})/100"]
+        parsed = False  # some candidate parsed as written (units kept)
         for k, cand in enumerate(candidates):
             for text in dict.fromkeys((cand, strip_units(cand))):
                 try:
                     pa = to_sympy(text)
                 except Unparsed:
                     continue
+                parsed = parsed or text == cand
                 ok, rule = exprs_equal(ga, pa, hints, tol)
                 if ok:
                     return True, rule + ("_percent" if k else "")
-        return False, "sympy_not_equal" if any(_parses(c) for c in candidates) else "answer_unparsed"
+        return False, "sympy_not_equal" if parsed else "answer_unparsed"
 
     return leaf
 
 
-def _parses(text: str) -> bool:
-    try:
-        to_sympy(text)
-    except Unparsed:
-        return False
-    return True
-
-
-def check_symbolic(gold: str, pred: str, hints: Hints, tol: Tolerances, max_chars: int) -> tuple[bool, str]:
-    """Full comparison of one pair in a worker (the job function of the pool)."""
-    prep = prepare(gold, pred, hints, max_chars)
+def check_symbolic(prep: Prepared, hints: Hints, tol: Tolerances) -> tuple[bool, str]:
+    """Full comparison of one pair the parent has prepared, in a worker (the job function of the pool)."""
     return compare_answers(prep, hints, symbolic_leaf_eq(hints, tol))
 
 
 def warm_up() -> None:
     """Pay the parser's first-use cost before a worker reports ready."""
-    check_symbolic("\\frac{\\sqrt{2}}{2}", "x^2+1", Hints(), Tolerances(), 100)
+    check_symbolic(prepare("\\frac{\\sqrt{2}}{2}", "x^2+1", Hints(), 100), Hints(), Tolerances())
