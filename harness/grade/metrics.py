@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from statistics import NormalDist
 from typing import Any
 
-from harness.grade.passk import pass_at_k
+from harness.grade.passk import mean_pass_at_k
 from harness.types import ExtractStatus, SampleRecord, Status
 
 _K_LADDER = (1, 5, 10, 50, 100, 500, 1000)
@@ -86,12 +86,8 @@ def pass_at_ks(items: Mapping[str, Sequence[SampleRecord]]) -> dict[str, float]:
     """Unbiased pass@k averaged over items, for every k every item has enough samples for."""
     if not items:
         return {}
-    n_min = min(len(rs) for rs in items.values())
-    out: dict[str, float] = {}
-    for k in ks_for(n_min):
-        vals = [pass_at_k(len(rs), sum(map(_correct, rs)), k) for rs in items.values()]
-        out[str(k)] = sum(vals) / len(vals)
-    return out
+    counts = [(len(rs), sum(map(_correct, rs))) for rs in items.values()]
+    return {str(k): mean_pass_at_k(counts, k) for k in ks_for(min(n for n, _ in counts))}
 
 
 def normalise_vote(answer: str) -> str:
