@@ -70,7 +70,7 @@ def check_checkpoints(recipe: Recipe, names: Sequence[str]) -> None:
     for i, (name, _) in enumerate(recipe.stages):
         if name not in names:
             continue
-        for label, path in build_stage(recipe, i).checkpoints():  # type: ignore[attr-defined]
+        for label, path in build_stage(recipe, i).checkpoints():
             if not Path(path).exists():
                 hint = " (build the tiny ones with `synth build-tiny DIR`)" if recipe.name == "tiny" else ""
                 raise CheckpointError(f"stage {name}: checkpoint {label} not found at {path}{hint}")
@@ -116,9 +116,7 @@ def run_pipeline(recipe: Recipe, out: str | Path, executor: Executor,
         tasks = [ShardTask(recipe, i, s, str(out)) for s in todo]
         if tasks:
             executor.map(run_shard, tasks, stage.resources.cpus, stage.resources.gpus)
-        finalize = getattr(stage, "finalize", None)
-        if finalize is not None:
-            finalize(sd, dirs[: i + 1], Path(out))
+        stage.finalize(sd, dirs[: i + 1], Path(out))
         runs.append(StageRun(name, str(sd.root), tuple(todo),
                              tuple(s for s in range(recipe.shards) if s not in todo)))
     return runs

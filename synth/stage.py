@@ -1,4 +1,6 @@
-"""The stage protocol and the code that runs one stage over one shard (the same in every executor)."""
+"""What a stage sees of its shard, and the code that runs one stage over one shard (the same in every executor).
+
+Stages themselves derive from `synth.stages.base.BaseStage`."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any
 
 from synth.io import StageDir, atomic_write_json, atomic_write_lines
 from synth.records import Dropped, Record
@@ -64,7 +66,7 @@ class ShardContext:
     """`name@version`, appended to each record's trail."""
     stats: ShardStats
     plan: Mapping[str, Any] | None = None
-    """A global stage's decisions, computed once over all shards (see `GlobalStage.plan`)."""
+    """A global stage's decisions, computed once over all shards (see `BaseStage.plan`)."""
 
     def seed(self, *parts: object) -> int:
         """A deterministic seed for (recipe seed, stage, shard, parts): reruns reproduce each shard."""
@@ -73,33 +75,6 @@ class ShardContext:
 
 
 Outcome = Record | Dropped
-
-
-class Stage(Protocol):
-    """A pipeline step: a generator from the records of one shard to kept or dropped records.
-
-    `config()` is hashed into the stage's output path together with `version`, so changing
-    either re-runs this stage and the ones after it. `open` loads models (lazily, in the worker).
-    """
-
-    name: str
-    version: str
-    scope: Literal["shard", "global"]
-    resources: Resources
-
-    def config(self) -> Mapping[str, Any]: ...
-
-    def open(self, ctx: ShardContext) -> None: ...
-
-    def process(self, records: Iterator[Record], ctx: ShardContext) -> Iterator[Outcome]: ...
-
-    def close(self) -> None: ...
-
-
-class GlobalStage(Stage, Protocol):
-    """A stage whose decisions need every shard (dedup): `plan` runs once, `process` applies it."""
-
-    def plan(self, records: Iterator[Record], ctx: ShardContext) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -144,7 +119,7 @@ def run_plan(task: ShardTask) -> dict[str, Any]:
     stats = ShardStats()
     ctx = ShardContext(task.recipe, -1, task.recipe.shards, f"{stage.name}@{stage.version}", stats)
     start = time.monotonic()
-    plan = stage.plan(_counting(_inputs(task, range(task.recipe.shards)), stats), ctx)  # type: ignore[attr-defined]
+    plan = stage.plan(_counting(_inputs(task, range(task.recipe.shards)), stats), ctx)
     atomic_write_json(plan_path(stage_dir), {"key": stage_dir.key, "plan": plan})
     return {"seconds": time.monotonic() - start, "in": stats.n_in}
 

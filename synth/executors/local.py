@@ -36,7 +36,6 @@ class LocalExecutor:
                 if exc is None:
                     results.append(fut.result())
                     continue
-                results.append({"error": str(exc)})
                 if first is None or (isinstance(exc, HarnessError) and not isinstance(first, HarnessError)):
                     first = exc
         if first is not None:

@@ -41,7 +41,6 @@ class RayExecutor:
                 results.append(ray.get(ref))
             except ray.exceptions.RayTaskError as exc:
                 cause = exc.cause if exc.cause is not None else exc
-                results.append({"error": str(cause)})
                 first = first or cause
         if first is not None:
             raise first

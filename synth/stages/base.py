@@ -12,12 +12,21 @@ from synth.records import Record
 from synth.stage import Outcome, Resources, ShardContext
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from harness.backends.base import Backend
+    from synth.io import StageDir
     from synth.recipe import Recipe
 
 
 class BaseStage:
-    """Defaults for the `Stage` protocol; subclasses set name, version, Config and `process`."""
+    """A pipeline step: a generator from the records of one shard to kept or dropped records.
+
+    Subclasses set name, version, Config and `process`. `config()` is hashed into the stage's output
+    path together with `version`, so changing either re-runs this stage and the ones after it.
+    `open` loads models (lazily, in the worker). A stage with scope 'global' (dedup) also defines
+    `plan`, run once over every shard before `process` applies it shard by shard.
+    """
 
     name: ClassVar[str]
     version: ClassVar[str]
@@ -47,6 +56,13 @@ class BaseStage:
     def process(self, records: Iterator[Record], ctx: ShardContext) -> Iterator[Outcome]:
         raise NotImplementedError
 
+    def plan(self, records: Iterator[Record], ctx: ShardContext) -> dict[str, Any]:
+        """A global stage's decisions over all shards (given to `process` as `ctx.plan`)."""
+        raise NotImplementedError(f"stage {self.name} has scope {self.scope!r}: it has no plan")
+
+    def finalize(self, sd: StageDir, chain: Sequence[StageDir], out: Path) -> None:
+        """Run in the driver after every shard of this stage is done (`chain`: this stage's dirs so far)."""
+
 
 class BackendStage(BaseStage):
     """A stage that generates through one `harness` backend named by `cfg.model`."""
@@ -63,7 +79,7 @@ class BackendStage(BaseStage):
         return self._backend
 
     def open(self, ctx: ShardContext) -> None:
-        from harness.backends import load_backend  # type: ignore[attr-defined]
+        from harness.backends import load_backend
 
         self._backend = load_backend(self.recipe.model(self.cfg.model, f"stages.{self.name}"))
 
