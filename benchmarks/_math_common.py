@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from harness.benchmark import Benchmark, DataSpec, ToSample
+from harness.extract.math import math_extractor
 from harness.types import Extraction, Grade, Sample
 
 if TYPE_CHECKING:
@@ -36,20 +37,6 @@ def format_number(value: float | int) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
     return repr(value)
-
-
-def extract_boxed_first(output: str, sample: Sample) -> Extraction:
-    """Boxed / answer-phrase extraction with no last-number fallback (symbolic answers)."""
-    from harness.extract.math import extract_math
-
-    return extract_math(output, last_number_fallback=False)
-
-
-def extract_with_number_fallback(output: str, sample: Sample) -> Extraction:
-    """As `extract_boxed_first`, falling back to the last number (numeric-answer benchmarks)."""
-    from harness.extract.math import extract_math
-
-    return extract_math(output, last_number_fallback=True)
 
 
 def grade(pairs: Sequence[tuple[Sample, Extraction]], env: GradeEnv) -> list[Grade]:
@@ -82,8 +69,8 @@ def math_benchmark(
         kind="math",
         data=data,
         to_sample=to_sample,
-        extract=extract_with_number_fallback if numeric else extract_boxed_first,
-        extract_fallback=None if numeric else extract_with_number_fallback,
+        extract=math_extractor(last_number_fallback=numeric),
+        extract_fallback=None if numeric else math_extractor(last_number_fallback=True),
         grade=grade,
         prompt_family="math",
         breakdown=breakdown,

@@ -55,7 +55,7 @@ def _boxed(text: str) -> Extraction | None:
             group.insert(0, prev)
         else:
             break
-    distinct = list(dict.fromkeys(_unbox(c) for _, _, c in group if _unbox(c)))
+    distinct = [a for a in dict.fromkeys(_unbox(c) for _, _, c in group) if a]
     if not distinct:
         return Extraction(None, "boxed", ExtractStatus.NO_ANSWER, ("",))
     if len(distinct) == 1:
