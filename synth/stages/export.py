@@ -53,15 +53,22 @@ class Export(BaseStage):
             }, ctx.step)
 
     def finalize(self, sd: StageDir, chain: Sequence[StageDir], out: Path) -> None:
-        """Write `<out>/export/sft.jsonl` and the data card once every shard is done."""
-        if not all(sd.is_done(s) for s in range(self.recipe.shards)):
-            return
+        """Write `<out>/export/sft.jsonl` and the data card (the driver calls this once every shard is
+        done). `data_card.json` is written last and records this stage's key: when it is there with
+        the same key, the files are already this data and nothing is rewritten."""
+        card_path = out / "export" / "data_card.json"
+        if card_path.exists():
+            try:
+                if json.loads(card_path.read_text()).get("key") == sd.key:
+                    return
+            except (OSError, ValueError):
+                pass  # unreadable: rebuild it
         rows = (json.dumps({"prompt": r.data["prompt"], "completion": r.data["completion"]}, ensure_ascii=False)
                 for s in range(self.recipe.shards) for r in sd.read_records(s))
         atomic_write_lines(out / "export" / "sft.jsonl", rows)
-        card = data_card(chain, self.recipe.shards, self.recipe.name)
-        atomic_write_json(out / "export" / "data_card.json", card)
+        card = {**data_card(chain, self.recipe.shards, self.recipe.name), "key": sd.key}
         atomic_write_lines(out / "export" / "data_card.md", render_card(card))
+        atomic_write_json(card_path, card)
 
 
 def merged_stats(sd: StageDir, shards: int) -> dict[str, Any]:

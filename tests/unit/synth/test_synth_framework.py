@@ -156,3 +156,27 @@ def test_full_disk_leaves_no_marker_and_rerun_completes(tmp_path: Path) -> None:
     assert dropped[0]["record"]["data"]["question"] == "What is 3 + 4?"
     marker = json.loads(dedup.marker(0).read_text())
     assert marker["version"] == dedup.version and marker["records"] == len(list(dedup.read_records(0)))
+
+
+def test_export_finalize_skips_when_the_card_has_its_key(tmp_path: Path) -> None:
+    from synth.stages import build_stage
+
+    recipe = load_recipe(TINY)
+    dirs = stage_dirs(recipe, tmp_path)
+    export = dirs[-1]
+    for shard in range(recipe.shards):
+        row = Record.new({"prompt": [{"role": "user", "content": f"q{shard}"}],
+                          "completion": [{"role": "assistant", "content": "\\boxed{1}"}]})
+        digest = atomic_write_lines(export.data(shard), [row.to_json()])
+        atomic_write_json(export.marker(shard), {"stage": "export", "version": export.version, "key": export.key,
+                                                 "shard": shard, "records": 1, "sha256": digest})
+    stage = build_stage(recipe, len(dirs) - 1)
+    stage.finalize(export, dirs, tmp_path)
+    sft, card = tmp_path / "export" / "sft.jsonl", tmp_path / "export" / "data_card.json"
+    assert len(sft.read_text().splitlines()) == 2 and json.loads(card.read_text())["key"] == export.key
+    sft.write_text("stale\n")
+    stage.finalize(export, dirs, tmp_path)
+    assert sft.read_text() == "stale\n", "same key: nothing rebuilt"
+    atomic_write_json(card, {**json.loads(card.read_text()), "key": "other"})
+    stage.finalize(export, dirs, tmp_path)
+    assert len(sft.read_text().splitlines()) == 2 and json.loads(card.read_text())["key"] == export.key
