@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import StoreError
-from harness.types import Extraction, ExtractStatus, Grade, SampleRecord, Status
-
-MANIFEST = "manifest.json"
-METRICS = "metrics.json"
-RECORDS = "records"
+from harness.store.codec import record_from_dict
+from harness.store.resume import read_jsonl
+from harness.store.writer import MANIFEST, METRICS, RECORDS_DIR
+from harness.types import SampleRecord
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class Run:
         """Benchmarks with metrics (or, while a run is still going, with records)."""
         names = list((self.metrics.get("benchmarks") or {}).keys())
         if not names:
-            names = [p.stem for p in sorted((self.path / RECORDS).glob("*.jsonl"))]
+            names = [p.stem for p in sorted((self.path / RECORDS_DIR).glob("*.jsonl"))]
         return names
 
     def bench_info(self, name: str) -> Mapping[str, Any]:
@@ -71,56 +70,19 @@ class Run:
     def records(self, name: str) -> tuple[StoredRecord, ...]:
         """All stored samples of one benchmark, in file order (read once, then cached)."""
         if name not in self._cache:
-            self._cache[name] = tuple(_read_records(self.path / RECORDS / f"{name}.jsonl"))
+            self._cache[name] = tuple(_read_records(self.path / RECORDS_DIR / f"{name}.jsonl"))
         return self._cache[name]
 
 
-def record_from_json(data: Mapping[str, Any]) -> StoredRecord:
-    """One records/*.jsonl line as a StoredRecord (extraction and grade nested)."""
-    ext = data.get("extraction") or {}
-    grd = data.get("grade") or {}
-    return StoredRecord(
-        benchmark=str(data["benchmark"]),
-        version=str(data.get("version", "")),
-        item_id=str(data["item_id"]),
-        k=int(data.get("k", 0)),
-        prompt_hash=str(data.get("prompt_hash", "")),
-        output=str(data.get("output", "")),
-        finish_reason=str(data.get("finish_reason", "")),
-        prompt_tokens=int(data.get("prompt_tokens") or 0),
-        completion_tokens=int(data.get("completion_tokens") or 0),
-        extraction=Extraction(
-            answer=None if ext.get("answer") is None else str(ext["answer"]),
-            method=str(ext.get("method", "")),
-            status=ExtractStatus(ext.get("status", "no_answer")),
-            candidates=tuple(str(c) for c in ext.get("candidates") or ()),
-        ),
-        grade=Grade(
-            status=Status(grd.get("status", "error")),
-            rule=str(grd.get("rule", "")),
-            grader_version=str(grd.get("grader_version", "")),
-            detail=str(grd.get("detail", "")),
-        ),
-        gold=str(data.get("gold", "")),
-        prompt=None if data.get("prompt") is None else str(data["prompt"]),
-    )
+def record_from_json(data: dict[str, Any]) -> StoredRecord:
+    """One records/*.jsonl line as a StoredRecord: the store's own codec, plus the rendered prompt."""
+    return StoredRecord(**vars(record_from_dict(data)), prompt=data.get("prompt"))
 
 
 def _read_records(path: Path) -> list[StoredRecord]:
     if not path.is_file():
         raise StoreError(f"{path}: no records file for this benchmark in the run")
-    out: list[StoredRecord] = []
-    with path.open(encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                out.append(record_from_json(json.loads(line)))
-            except (ValueError, KeyError, TypeError) as exc:
-                # A run killed mid-write leaves a partial last line: that batch is simply not stored.
-                if fh.read().strip():
-                    raise StoreError(f"{path}:{line_no}: unreadable record ({exc})") from exc
-    return out
+    return read_jsonl(path, record_from_json)  # a torn last line (a run killed mid-write) is skipped
 
 
 def _read_json(path: Path) -> dict[str, Any]:
