@@ -21,7 +21,16 @@ from harness.errors import StoreError
 from harness.grade.env import GradeEnv
 from harness.grade.metrics import benchmark_metrics
 from harness.prompts import prompt_hash
-from harness.runner import BenchJob, BenchOutcome, PreparedItem, Progress, PromptFormat, RunSettings, run_benchmark
+from harness.runner import (
+    BenchJob,
+    BenchOutcome,
+    PreparedItem,
+    Progress,
+    PromptFormat,
+    RunSettings,
+    run_benchmark,
+    sample_keys,
+)
 from harness.store.identity import checkpoint_fingerprint, identity_payload, make_run_id, remote_fingerprint
 from harness.store.manifest import hardware, harness_info, now_iso
 from harness.store.resume import load_state
@@ -158,9 +167,8 @@ def stored_metrics(plan: EvalPlan, store: RunStore, names: set[str]) -> dict[str
         if bp.name in names:
             continue
         graded = load_state(store, bp.name).graded
-        b = bp.job.benchmark
-        keyed = [((b.name, b.version, it.sample.id, k), it.prompt_hash) for it in bp.job.items for k in range(n)]
-        records = [graded[key] for key, ph in keyed if key in graded and graded[key].prompt_hash == ph]
+        records = [graded[key] for it, key in sample_keys(bp.job, n)
+                   if key in graded and graded[key].prompt_hash == it.prompt_hash]
         if records:
             out[bp.name] = metrics_for(bp, records, n)
     return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from runner_helpers import ScriptedBackend, ToyGrader, answer_script, toy_benchm
 
 from harness.config import SamplingConfig
 from harness.grade.env import GradeEnv
+from harness.prompts import prompt_hash
 from harness.runner import BenchJob, PreparedItem, RunSettings, run_benchmark
 from harness.store.resume import load_state
 from harness.store.writer import RunStore
@@ -26,7 +26,7 @@ def make_job(grader: ToyGrader, n_items: int, fmt=toy_format) -> BenchJob:
     items = []
     for s in toy_samples(n_items):
         p = fmt(s, ())
-        items.append(PreparedItem(s, p, hashlib.sha256(p.text.encode()).hexdigest()[:16], p.text))
+        items.append(PreparedItem(s, p, prompt_hash(p.text), p.text))
     return BenchJob(toy_benchmark(grader), tuple(items))
 
 
