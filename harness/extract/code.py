@@ -68,9 +68,13 @@ def _used_names(node: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
-def sanitize(code: str, entry_point: str, prompt: str = "") -> str:
-    """Imports + the top-level definitions the entry point needs (transitively), in source order."""
-    tree = ast.parse(code)
+def sanitize(code: str, entry_point: str, prompt: str = "", tree: ast.Module | None = None) -> str:
+    """Imports + the top-level definitions the entry point needs (transitively), in source order.
+
+    `tree` is `ast.parse(code)` when the caller has it already.
+    """
+    if tree is None:
+        tree = ast.parse(code)
     defs: dict[str, list[ast.stmt]] = {}
     for node in tree.body:
         for name in _bound_names(node):
@@ -111,51 +115,58 @@ def _prompt_helpers(prompt: str, used: set[str], defined: set[str]) -> list[ast.
     return out
 
 
-def _largest_parsable_prefix(code: str, entry_point: str) -> str | None:
+def _largest_parsable_prefix(code: str, entry_point: str) -> tuple[str, ast.Module] | None:
     """Drop trailing lines until the code parses and still defines the entry point (truncated output)."""
     lines = code.splitlines()
     for end in range(len(lines) - 1, 0, -1):
         candidate = "\n".join(lines[:end])
         tree = _parses(candidate)
         if tree is not None and _defines(tree, entry_point):
-            return candidate
+            return candidate, tree
     return None
 
 
-def finish(code: str, entry_point: str, method: str, prompt: str = "", clean: bool = True) -> Extraction:
-    """Parse (and, unless `clean` is False, sanitise) a candidate program into an Extraction."""
-    tree = _parses(code)
+def finish(
+    code: str, entry_point: str, method: str, prompt: str = "", clean: bool = True, tree: ast.Module | None = None
+) -> Extraction:
+    """Parse (and, unless `clean` is False, sanitise) a candidate program into an Extraction.
+
+    `tree` is `ast.parse(code)` when the caller has it already.
+    """
+    if tree is None:
+        tree = _parses(code)
     if tree is None:
         fixed = _largest_parsable_prefix(code, entry_point)
         if fixed is None:
             return Extraction(code, method, ExtractStatus.SYNTAX_ERROR)
-        code, method = fixed, method + "+trimmed"
-        tree = ast.parse(code)
+        (code, tree), method = fixed, method + "+trimmed"
     if not _defines(tree, entry_point) and not (prompt and entry_point in prompt):
         return Extraction(code, method, ExtractStatus.NO_ANSWER)
-    return Extraction(sanitize(code, entry_point, prompt) if clean else code, method, ExtractStatus.OK)
+    return Extraction(sanitize(code, entry_point, prompt, tree) if clean else code, method, ExtractStatus.OK)
 
 
-def _chat_program(output: str, entry_point: str) -> str | None:
+def _chat_program(output: str, entry_point: str) -> tuple[str, ast.Module | None] | None:
+    """The fenced block to grade and its parse tree (None when the block does not parse)."""
     blocks = fenced_blocks(output)
     if not blocks:
         return None
+    trees: list[ast.Module | None] = []
     for block in blocks:
-        tree = _parses(block)
-        if tree is not None and _defines(tree, entry_point):
-            return block
-    for block in blocks:
+        trees.append(_parses(block))
+        if trees[-1] is not None and _defines(trees[-1], entry_point):
+            return block, trees[-1]
+    for block, tree in zip(blocks, trees, strict=True):
         if re.search(rf"def\s+{re.escape(entry_point)}\s*\(", block):
-            return block
-    return blocks[-1]
+            return block, tree
+    return blocks[-1], trees[-1]
 
 
 def extract_humaneval(output: str, sample: Sample) -> Extraction:
     """HumanEval-style: a fenced/complete program if the output has one, else prompt + completion."""
     entry, prompt = sample.meta["entry_point"], sample.meta.get("prompt", "")
-    block = _chat_program(output, entry)
-    if block is not None:
-        return finish(block, entry, "fenced_block", prompt)
+    chosen = _chat_program(output, entry)
+    if chosen is not None:
+        return finish(chosen[0], entry, "fenced_block", prompt, tree=chosen[1])
     if re.search(rf"^def\s+{re.escape(entry)}\s*\(", output, re.M):
         return finish(cut_at_stops(output, ("\n```",)), entry, "full_program", prompt)
     body = cut_at_stops(output, HUMANEVAL_STOPS)
@@ -168,9 +179,9 @@ def extract_humaneval(output: str, sample: Sample) -> Extraction:
 def extract_mbpp(output: str, sample: Sample) -> Extraction:
     """MBPP-style: the block defining the entry point, else the text up to [DONE]."""
     entry, prompt = sample.meta["entry_point"], sample.meta.get("code_prompt", "")
-    block = _chat_program(output, entry)
-    if block is not None:
-        return finish(block, entry, "fenced_block", prompt)
+    chosen = _chat_program(output, entry)
+    if chosen is not None:
+        return finish(chosen[0], entry, "fenced_block", prompt, tree=chosen[1])
     code = cut_at_stops(output, MBPP_STOPS).replace("[BEGIN]", "")
     if not code.strip():
         return Extraction(None, "completion", ExtractStatus.NO_ANSWER)
