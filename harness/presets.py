@@ -15,7 +15,9 @@ from harness.config import SamplingConfig, TruncationPolicy
 from harness.errors import ConfigError, close_match_hint
 from harness.prompts import FORMATS, PromptFormat
 
-_BASE_FALLBACKS = {"math": "deepseek-math", "humaneval": "humaneval-completion", "mbpp": "mbpp-3shot"}
+_CODE_COMPLETION = {"humaneval": "humaneval-completion", "mbpp": "mbpp-3shot"}
+"""Code formats for base models (and for every model in the math-paper presets)."""
+_BASE_FALLBACKS = {"math": "deepseek-math", **_CODE_COMPLETION}
 
 
 def _formats(names: Mapping[str, str]) -> Mapping[str, PromptFormat]:
@@ -85,7 +87,7 @@ PRESETS: Mapping[str, Preset] = {
             name="deepseek-math",
             source="Shao et al. 2024, DeepSeekMath (arXiv:2402.03300): 'User:/Assistant:' CoT prompt with "
             "the boxed instruction, as in the Qwen2.5-Math and DART-Math harnesses",
-            formats=_formats({"math": "deepseek-math", "humaneval": "humaneval-completion", "mbpp": "mbpp-3shot"}),
+            formats=_formats({"math": "deepseek-math", **_CODE_COMPLETION}),
             sampling=_greedy(2048),
             math_last_number_fallback=True,
         ),
@@ -93,7 +95,7 @@ PRESETS: Mapping[str, Preset] = {
             name="dart-alpaca",
             source="Tong et al. 2024, DART-Math (arXiv:2407.13690): Alpaca template, greedy, 2048 tokens, "
             "outputs cut by the length limit score as wrong",
-            formats=_formats({"math": "dart-alpaca", "humaneval": "humaneval-completion", "mbpp": "mbpp-3shot"}),
+            formats=_formats({"math": "dart-alpaca", **_CODE_COMPLETION}),
             sampling=_greedy(2048),
             truncation="strict",
             math_last_number_fallback=True,
@@ -102,7 +104,7 @@ PRESETS: Mapping[str, Preset] = {
             name="minerva",
             source="Lewkowycz et al. 2022, Minerva (arXiv:2206.14858): 4-shot 'Problem:/Solution:' with "
             "'Final Answer: The final answer is X. I hope it is correct.', for base models",
-            formats=_formats({"math": "minerva-4shot", "humaneval": "humaneval-completion", "mbpp": "mbpp-3shot"}),
+            formats=_formats({"math": "minerva-4shot", **_CODE_COMPLETION}),
             sampling=_greedy(1024),
         ),
         Preset(
