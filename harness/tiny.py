@@ -110,8 +110,9 @@ def _training_texts(rng: random.Random, chat: bool, count: int) -> list[str]:
     return texts
 
 
-def _train(model: Any, tok: Any, texts: list[str], *, steps: int, seed: int) -> None:
-    """A second of plain next-token training (deterministic on CPU: fixed seed, fixed batches)."""
+def _train(model: Any, tok: Any, texts: list[str], *, steps: int, seed: int, rows: int = 32) -> None:
+    """A second of plain next-token training (deterministic on CPU: fixed seed, fixed batches of
+    `rows` texts drawn with replacement). Also used by `synth.tiny` to fine-tune its judge."""
     import torch
 
     gen = torch.Generator().manual_seed(seed)
@@ -121,8 +122,8 @@ def _train(model: Any, tok: Any, texts: list[str], *, steps: int, seed: int) -> 
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
     model.train()
     for _ in range(steps):
-        rows = torch.randint(0, ids.shape[0], (32,), generator=gen)
-        loss = model(input_ids=ids[rows], attention_mask=mask[rows], labels=labels[rows]).loss
+        batch = torch.randint(0, ids.shape[0], (rows,), generator=gen)
+        loss = model(input_ids=ids[batch], attention_mask=mask[batch], labels=labels[batch]).loss
         loss.backward()
         opt.step()
         opt.zero_grad()

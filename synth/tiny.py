@@ -8,13 +8,17 @@ reward model is a randomly initialised scalar head on the same tokenizer.
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 from pathlib import Path
 from typing import Any
 
+from harness.tiny import IM_END, IM_START, TINY_VERSION
 from synth.prompts import SOLVABILITY
 
+SYNTH_TINY_VERSION = "1"
+"""Bump when the judge's training texts or steps, or the reward model's shape, change."""
 _SALAD = ("the", "train", "apples", "sum", "blue", "of", "miles", "each", "river", "total")
 
 
@@ -27,31 +31,22 @@ def _judge_texts(rng: random.Random, count: int) -> list[str]:
         else:
             question, verdict = " ".join(rng.choice(_SALAD) for _ in range(rng.randint(3, 9))), "No"
         prompt = SOLVABILITY["short"].format(question=question)
-        texts.append(f"<|im_start|>user\n{prompt}<|im_end|>\n<|im_start|>assistant\n{verdict}<|im_end|>\n")
+        texts.append(f"{IM_START}user\n{prompt}{IM_END}\n{IM_START}assistant\n{verdict}{IM_END}\n")
     return texts
 
 
 def _imprint(path: Path, texts: list[str], steps: int, seed: int) -> None:
-    """A few deterministic next-token steps on `texts`, saved in place."""
+    """A few deterministic next-token steps on `texts` (harness.tiny's training loop), saved in place."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from harness.tiny import _train
+
     tok = AutoTokenizer.from_pretrained(path)
     model = AutoModelForCausalLM.from_pretrained(path)
-    gen = torch.Generator().manual_seed(seed)
-    enc = tok(texts, padding=True, add_special_tokens=False, return_tensors="pt")
-    ids, mask = enc["input_ids"], enc["attention_mask"]
-    labels = ids.masked_fill(mask == 0, -100)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
-    model.train()
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        for _ in range(steps):
-            rows = torch.randint(0, ids.shape[0], (16,), generator=gen)
-            model(input_ids=ids[rows], attention_mask=mask[rows], labels=labels[rows]).loss.backward()
-            opt.step()
-            opt.zero_grad()
-    model.train(False)
+        _train(model, tok, texts, steps=steps, seed=seed, rows=16)
     model.save_pretrained(path)
 
 
@@ -70,6 +65,13 @@ def _reward_model(solver: Path, out: Path, seed: int) -> None:
     tok.save_pretrained(out)
 
 
+def _is_built(marker: Path, meta: dict[str, Any]) -> bool:
+    try:
+        return bool(json.loads(marker.read_text()) == meta)
+    except (OSError, ValueError):
+        return False
+
+
 def build_tiny_models(root: str | Path, seed: int = 0) -> dict[str, Path]:
     """Build (or keep) the tiny checkpoints under `root`; returns role -> path.
 
@@ -80,14 +82,19 @@ def build_tiny_models(root: str | Path, seed: int = 0) -> dict[str, Path]:
 
     root = Path(root)
     chat = build_tiny_checkpoint(root / "chat", seed=seed)
+    # Each derived checkpoint records what it was built from; a different seed or version rebuilds it.
+    meta = {"version": SYNTH_TINY_VERSION, "tiny_version": TINY_VERSION, "seed": seed}
     judge = root / "judge"
-    if not (judge / "synth-judge.done").exists():
+    if not _is_built(judge / "synth-judge.json", meta):
         if judge.exists():
             shutil.rmtree(judge)
         shutil.copytree(chat, judge)
         _imprint(judge, _judge_texts(random.Random(seed), 200), steps=40, seed=seed)
-        (judge / "synth-judge.done").write_text("1\n")
+        (judge / "synth-judge.json").write_text(json.dumps(meta))
     reward = root / "reward"
-    if not (reward / "config.json").exists():
+    if not _is_built(reward / "synth-reward.json", meta):
+        if reward.exists():
+            shutil.rmtree(reward)
         _reward_model(chat, reward, seed)
+        (reward / "synth-reward.json").write_text(json.dumps(meta))
     return {"qgen": chat, "solver": chat, "judge": judge, "reward": reward}
