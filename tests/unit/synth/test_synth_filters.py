@@ -95,3 +95,43 @@ def test_majority_and_target_sampling() -> None:
     kept = [o for o in out if isinstance(o, Record)]
     assert sorted(bucket_of(float(r.data["fail_rate"])) for r in kept) == ["easy"] * 4 + ["hard"] * 2 + ["medium"] * 2
     assert {o.reason for o in out if isinstance(o, Dropped)} == {"over_target:easy", "over_target:medium"}
+
+
+def test_fail_rates_grade_every_sample_against_the_majority() -> None:
+    from harness.config import MathGradeConfig
+    from harness.grade.env import GradeEnv
+    from synth.stages.difficulty import fail_rates
+
+    groups = [
+        ("What is 1/2?", [r"\boxed{1/2}", r"\boxed{0.5}", r"\boxed{1/2}", r"\boxed{3}", "no idea"]),
+        ("What is 2+2?", [r"\boxed{4}", r"\boxed{4}"]),
+        ("Word salad", ["nothing here", "still nothing"]),
+        ("What is 6?", ["it is 6", "it is 6", "it is 7"]),
+    ]
+    env = GradeEnv(math_config=MathGradeConfig(workers=1))
+    try:
+        # 0.5 equals the majority 1/2 (graded, not string-compared); 3 and the answerless one fail.
+        assert fail_rates(groups, env, fallback=False) == [(0.4, "1/2"), (0.0, "4"), (1.0, None), (1.0, None)]
+        assert fail_rates(groups[3:], env, fallback=True) == [(round(1 / 3, 6), "6")]
+    finally:
+        env.close()
+
+
+def test_difficulty_threshold_keeps_the_closed_range(tmp_path: Path) -> None:
+    import yaml
+
+    from synth.recipe import load_recipe
+    from synth.stages import build_stage
+
+    raw = yaml.safe_load((Path(__file__).resolve().parents[3] / "recipes" / "tiny.yaml").read_text())
+    raw["stages"]["difficulty"].update(min_fail_rate=0.25, max_fail_rate=0.75)
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    recipe = load_recipe(path)
+    stage = build_stage(recipe, recipe.stage_names.index("difficulty"))
+    rates = [0.0, 0.2, 0.25, 0.5, 0.75, 0.8, 1.0]
+    recs = [Record.new({"question": f"q{i}", "fail_rate": r}) for i, r in enumerate(rates)]
+    stage._labelled = lambda records, ctx: iter(records)  # type: ignore[method-assign]
+    out = list(stage.process(iter(recs), ctx=None))  # type: ignore[arg-type]
+    verdicts = [o.reason if isinstance(o, Dropped) else "kept" for o in out]
+    assert verdicts == ["too_easy", "too_easy", "kept", "kept", "kept", "too_hard", "too_hard"]

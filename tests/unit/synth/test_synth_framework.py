@@ -64,7 +64,6 @@ def test_a_config_change_moves_that_stage_and_later_ones_only(tmp_path: Path) ->
     at = names.index("respond")
     assert [d.root for d in base[:at]] == [d.root for d in changed[:at]]
     assert all(b.root != c.root for b, c in zip(base[at:], changed[at:], strict=True))
-    assert all(f"/v{d.version}-" in str(d.root) for d in base)
 
 
 def test_missing_recipe_key_is_one_line(tmp_path: Path) -> None:
