@@ -82,7 +82,7 @@ _REL_RE = re.compile(r"\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|<|>")
 _PM_RE = re.compile(r"\\(pm|mp)(?![a-zA-Z])")
 _THOUSANDS_NUM_RE = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
 _LIST_SEPS = (",", ";", " and ", " or ", "\\text{and}", "\\text{or}")
-_INFINITE = {"\\infty", "-\\infty", "+\\infty", "\\infinity", "oo", "-oo"}
+_INFINITE = {"\\infty", "-\\infty", "oo", "-oo"}  # normalize() spells `\\infinity`, `+\\infty` as `\\infty`
 _NUMERIC_TOWER_RE = re.compile(r"[0-9]\s*\^\s*\{?\s*\(?\s*[0-9.]+\s*\)?\s*\^")
 _COMMAND_RE = re.compile(r"\\[a-zA-Z]+")
 
@@ -116,10 +116,9 @@ def _continues_command(s: str, i: int, sep: str) -> bool:
 
 def _enclosed(s: str) -> tuple[str, str, str] | None:
     """(opener, inner, closer) when one bracket pair spans all of `s` (mixed `(..]` allowed)."""
-    for op, cl, size_o, size_c in (("\\{", "\\}", 2, 2), ("\\langle", "\\rangle", 7, 7)):
-        if s.startswith(op) and s.endswith(cl) and len(s) >= size_o + size_c:
-            inner = s[size_o:-size_c]
-            return (op, inner, cl) if _balanced(inner) else None
+    if s.startswith("\\{") and s.endswith("\\}") and len(s) >= 4:  # `\\langle` is `(` after normalize()
+        inner = s[2:-2]
+        return ("\\{", inner, "\\}") if _balanced(inner) else None
     if len(s) < 2 or s[0] not in "([" or s[-1] not in ")]":
         return None
     depth = 0
@@ -256,8 +255,6 @@ def _single(s: str, depth: int) -> Node:
         sub = [parse_structure(p, thousands_ok=False, depth=depth + 1) for p in parts[:MAX_ITEMS]]
         if op == "\\{":
             return Collection("set", tuple(_flatten(sub)))
-        if op == "\\langle":
-            return Collection("tuple", tuple(sub))
         if len(parts) == 1 and (op, cl) == ("(", ")"):
             return parse_structure(inner, depth=depth + 1)
         if len(parts) == 2 and (op, cl) != ("(", ")"):
