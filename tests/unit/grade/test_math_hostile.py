@@ -28,27 +28,34 @@ def _pool_still_works(mc: MathChecker) -> None:
     assert not mc.check(r"\sqrt{8}", r"3\sqrt{2}").equal
 
 
+# (name, gold, answer, where it is decided, accepted rules). "parent": the size, nesting and
+# power-tower guards decide before any job is sent; "pool": a killable worker decides (or times out).
 HOSTILE = [
-    ("power_tower", "1", r"10^{10^{10^{10}}}"),
-    ("symbolic_tower", "x^2", r"x^{x^{x^{x^{x^{x}}}}}"),
-    ("nested_braces", "1", "{" * 5000 + "1" + "}" * 5000),
-    ("nested_parens", "1", "(" * 3000 + "1" + ")" * 3000),
-    ("malformed_frac", "1", r"\frac{1}{"),
-    ("malformed_braces", "1", "}}}{{{"),
-    ("malformed_left", "1", r"\left(\right."),
-    ("lone_surrogate", "x", "\ud800x\udfff"),
-    ("huge_factorial", r"\frac{1}{2}", r"(10^{100000})!"),
-    ("long_number", "1", "9" * 5000),
-    ("long_answer", "1", "x+" * 20000 + "1"),
+    ("power_tower", "1", r"10^{10^{10^{10}}}", "parent", ("too_large_for_symbolic",)),
+    ("symbolic_tower", "x^2", r"x^{x^{x^{x^{x^{x}}}}}", "pool", ("sympy_not_equal", "timeout")),
+    ("nested_braces", "1", "{" * 5000 + "1" + "}" * 5000, "parent", ("answer_too_large",)),
+    ("nested_parens", "1", "(" * 3000 + "1" + ")" * 3000, "parent", ("answer_too_large",)),
+    ("malformed_frac", "1", r"\frac{1}{", "pool", ("answer_unparsed",)),
+    ("malformed_braces", "1", "}}}{{{", "pool", ("answer_unparsed",)),
+    ("malformed_left", "1", r"\left(\right.", "pool", ("answer_unparsed",)),
+    ("lone_surrogate", "x", "\ud800x\udfff", "pool", ("answer_unparsed",)),
+    ("huge_factorial", r"\frac{1}{2}", r"(10^{100000})!", "pool", ("sympy_not_equal", "timeout")),
+    ("long_number", "1", "9" * 5000, "parent", ("answer_too_large",)),
+    ("long_answer", "1", "x+" * 20000 + "1", "parent", ("answer_too_large",)),
 ]
 
 
-@pytest.mark.parametrize(("name", "gold", "answer"), HOSTILE, ids=[h[0] for h in HOSTILE])
-def test_hostile_answer_finishes_with_status(name, gold, answer, checker):
+@pytest.mark.parametrize(("name", "gold", "answer", "path", "rules"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_answer_finishes_with_status(name, gold, answer, path, rules, checker):
+    before = checker.describe()["counts"]
     start = time.monotonic()
     result = checker.check(gold, answer)
     assert time.monotonic() - start < BUDGET_S + 1.0
+    after = checker.describe()["counts"]
     assert result.verdict in (Verdict.NOT_EQUAL, Verdict.TIMEOUT, Verdict.ERROR)
+    assert result.rule in rules, (result.rule, result.detail)
+    assert after["symbolic"] - before["symbolic"] == (path == "pool")
+    assert after["fast"] - before["fast"] == (path == "parent")
     _pool_still_works(checker)
 
 
