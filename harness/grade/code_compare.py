@@ -74,7 +74,7 @@ def parse_result_line(line: str) -> tuple[int, bool, Any]:
     Raises ValueError for a line the driver did not write in this form.
     """
     try:
-        i, ok, payload = json.loads(line, object_hook=_hook)
+        i, ok, payload = decode(line)
         return int(i), bool(ok), payload
     except (TypeError, ValueError, KeyError) as exc:
         raise ValueError(f"malformed result line: {line[:80]!r}") from exc
