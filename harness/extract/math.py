@@ -40,6 +40,8 @@ _SENTENCE_END_RE = re.compile(r"\n|\.(?=\s|$)")
 _MINERVA_RE = re.compile(
     r"(?:final\s+answer\s*:\s*)?the\s+final\s+answer\s+is\s*(?P<ans>.*?)\s*i\s+hope\s+it\s+is\s+correct", re.I | re.S
 )
+# The phrase again inside a Minerva match: an earlier "the final answer is 3. ... wait" the lazy match began at.
+_FINAL_IS_RE = re.compile(r"the\s+final\s+answer\s+is\s*", re.I)
 # A comma that ends the answer and starts prose: `72, in total, so ...` (but not `1, 2, and 3`).
 _PROSE_COMMA_RE = re.compile(r",\s+(?!(?:and|or)\b)[A-Za-z]{2,}\b")
 _MARKDOWN_RE = re.compile(r"^[*_`\s]+|[*_`\s]+$")
@@ -114,11 +116,15 @@ def _anchored(text: str) -> Extraction | None:
     for match in _MINERVA_RE.finditer(text, window, hope + len("i hope it is correct") if hope >= 0 else 0):
         last = match
     if last is not None:
-        answer = last.group("ans").strip().rstrip(".").strip()
+        answer, start = last.group("ans"), last.start()
+        inner = list(_FINAL_IS_RE.finditer(answer))
+        if inner:  # the answer follows the last "the final answer is" before the closing
+            answer, start = answer[inner[-1].end() :], last.start("ans") + inner[-1].start()
+        answer = answer.strip().rstrip(".").strip()
         if not answer.strip(" .$"):  # "The final answer is $$." states that there is no answer
             return Extraction(None, "minerva", ExtractStatus.NO_ANSWER, (answer,))
-        found.append((last.start(), "minerva", answer))
-        minerva = (last.start(), last.end())
+        found.append((start, "minerva", answer))
+        minerva = (start, last.end())
     for m in _PHRASE_RE.finditer(text):
         if not minerva[0] <= m.start() < minerva[1]:
             found.append((m.start(), "answer_is", _phrase_answer(text[m.end() :])))

@@ -30,6 +30,7 @@ CASES = [
     ("The answer is 1, 2, and 3.", "1, 2, and 3", "answer_is", "ok"),
     ("Final Answer: **73**", "73", "answer_is", "ok"),
     ("Final Answer: The final answer is $$. I hope it is correct.", None, "minerva", "no_answer"),
+    ("The final answer is 3. No.\nFinal Answer: The final answer is 5. I hope it is correct.", "5", "minerva", "ok"),
 ]
 
 
