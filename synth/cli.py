@@ -13,7 +13,7 @@ from harness.errors import HarnessError
 def _run(args: argparse.Namespace) -> int:
     from synth.executors import make_executor
     from synth.pipeline import run_pipeline
-    from synth.recipe import load_recipe
+    from synth.plan import load_recipe
 
     recipe = load_recipe(args.recipe, shards=args.shards)
     out = Path(args.out or f"synth-out/{recipe.name}")
@@ -24,7 +24,7 @@ def _run(args: argparse.Namespace) -> int:
     finally:
         executor.close()
     for r in runs:
-        print(f"{r.name:20s} ran {len(r.ran)} shard(s), skipped {len(r.skipped)} done  {r.dir}")
+        print(r.summary())
     print(f"output: {out}")
     return 0
 

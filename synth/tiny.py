@@ -97,4 +97,17 @@ def build_tiny_models(root: str | Path, seed: int = 0) -> dict[str, Path]:
             shutil.rmtree(reward)
         _reward_model(chat, reward, seed)
         (reward / "synth-reward.json").write_text(json.dumps(meta))
-    return {"qgen": chat, "solver": chat, "judge": judge, "reward": reward}
+    optimizer = root / "optimizer"
+    if not _is_built(optimizer / "synth-optimizer.json", meta):
+        from synth.tiny_world import optimizer_texts
+
+        if optimizer.exists():
+            shutil.rmtree(optimizer)
+        shutil.copytree(chat, optimizer)
+        _imprint(optimizer, optimizer_texts(random.Random(seed), 300), steps=150, seed=seed)
+        (optimizer / "synth-optimizer.json").write_text(json.dumps(meta))
+    base = build_tiny_checkpoint(root / "base", seed=seed + 1, train_steps=1)
+    from synth.tiny_world import write_qft_questions
+
+    write_qft_questions(root / "qft_questions.jsonl", 300, seed)
+    return {"qgen": chat, "solver": chat, "judge": judge, "reward": reward, "optimizer": optimizer, "base": base}

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
 from synth.errors import RecipeError
-from synth.pipeline import Executor
 from synth.recipe import Recipe
+
+if TYPE_CHECKING:
+    from synth.shardrun import ShardTask
+
+
+class Executor(Protocol):
+    """Runs shard tasks somewhere (local processes, Ray tasks) and returns their results in order."""
+
+    name: str
+
+    def map(self, fn: Callable[[ShardTask], dict[str, Any]], tasks: Sequence[ShardTask],
+            cpus: float, gpus: float) -> list[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
 
 
 def make_executor(kind: str, recipe: Recipe) -> Executor:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from synth.context import Outcome, ShardContext
 from synth.io import StageDir, atomic_write_json, atomic_write_lines
 from synth.records import Record
-from synth.stage import Outcome, ShardContext
 from synth.stages.base import BaseStage
 
 # Share of the initial generated pool each step removed in the paper (§2.4: 2M -> ~1M questions).
