@@ -15,6 +15,7 @@ COMMANDS: tuple[str, ...] = (
     "eval",
     "demo",
     "score",
+    "import_lm_eval",
     "data",
     "leaderboard",
     "compare",

@@ -88,15 +88,30 @@ def samples_for(records: Sequence[Mapping[str, Any]], bench: Benchmark, lookup: 
     return out
 
 
-def score_records(
+@dataclass(frozen=True)
+class Graded:
+    """One input record with the item it was graded against, its extraction and its grade."""
+
+    record: Mapping[str, Any]
+    sample: Sample
+    extraction: Extraction
+    grade: Grade
+    cut: bool
+    """`finish_reason` was `length`."""
+
+    def to_json(self) -> dict[str, Any]:
+        return _scored(self.record, self.sample, self.extraction, self.grade)
+
+
+def grade_records(
     records: Sequence[Mapping[str, Any]],
     bench: Benchmark,
     env: GradeEnv,
     lookup: Mapping[str, Sample] | None = None,
     answers_only: bool = False,
     truncation: TruncationPolicy = "grade",
-) -> tuple[list[dict[str, Any]], ScoreSummary]:
-    """Extract (unless `answers_only`) and grade every record; one output record per input record.
+) -> list[Graded]:
+    """Extract (unless `answers_only`) and grade every record, in order.
 
     A record with `finish_reason: "length"` is counted as truncated; under `strict` it is not graded
     but scored `truncated` (DART-Math's rule), as the runner does.
@@ -107,10 +122,22 @@ def score_records(
     ]
     cut = [rec.get("finish_reason") == "length" for rec in records]
     grades = grade_unless_cut(bench, samples, extractions, [c and truncation == "strict" for c in cut], env)
-    scored = [
-        _scored(rec, s, ex, g) for rec, s, ex, g in zip(records, samples, extractions, grades, strict=True)
-    ]
-    return scored, summarize(bench.name, grades, extractions, truncated=sum(cut))
+    return [Graded(*row) for row in zip(records, samples, extractions, grades, cut, strict=True)]
+
+
+def score_records(
+    records: Sequence[Mapping[str, Any]],
+    bench: Benchmark,
+    env: GradeEnv,
+    lookup: Mapping[str, Sample] | None = None,
+    answers_only: bool = False,
+    truncation: TruncationPolicy = "grade",
+) -> tuple[list[dict[str, Any]], ScoreSummary]:
+    """`grade_records`, as one output record per input record and the summary over them."""
+    graded = grade_records(records, bench, env, lookup, answers_only, truncation)
+    summary = summarize(bench.name, [g.grade for g in graded], [g.extraction for g in graded],
+                        truncated=sum(g.cut for g in graded))
+    return [g.to_json() for g in graded], summary
 
 
 def _extract(output: str, sample: Sample, bench: Benchmark, answers_only: bool) -> Extraction:
