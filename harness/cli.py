@@ -16,6 +16,7 @@ COMMANDS: tuple[str, ...] = (
     "demo",
     "score",
     "import_lm_eval",
+    "lm_eval_tasks",
     "data",
     "leaderboard",
     "compare",
