@@ -37,9 +37,7 @@ def run(args: argparse.Namespace) -> int:
     imported = []
     try:
         for out in outputs:
-            got = import_outputs(out, Path(args.out), env, args.data_dir, tuple(args.tasks))
-            if got is not None:
-                imported.append(got)
+            imported += import_outputs(out, Path(args.out), env, args.data_dir, tuple(args.tasks))
     finally:
         env.close()
     if not imported:

@@ -97,14 +97,21 @@ def _checkpoint(model: str) -> dict[str, str]:
     return {"path": model, "model": model, "fingerprint": remote_fingerprint(model)}
 
 
-def _check_disjoint(bench: str, graded: Sequence[GradedTask]) -> None:
-    seen: dict[str, str] = {}
+def partition(graded: Sequence[GradedTask]) -> list[dict[str, list[GradedTask]]]:
+    """Tasks into runs, {benchmark: tasks} each: tasks of one benchmark share a run only when their
+    items do not overlap (minerva_math_algebra ... _precalc make one `math`; gsm8k and gsm8k_cot
+    grade the same items with different prompts, so they become two runs)."""
+    runs: list[dict[str, list[GradedTask]]] = []
     for gt in graded:
-        for _, s in gt.pairs:
-            if s.id in seen and seen[s.id] != gt.task:
-                raise DataError(f"lm-eval tasks {seen[s.id]} and {gt.task} both grade {bench} item {s.id}; import "
-                                "them one at a time with --tasks")
-            seen[s.id] = gt.task
+        items = {s.id for _, s in gt.pairs}
+        name = gt.benchmark.name
+        for run in runs:
+            if not any(items & {s.id for _, s in other.pairs} for other in run.get(name, [])):
+                run.setdefault(name, []).append(gt)
+                break
+        else:
+            runs.append({name: [gt]})
+    return runs
 
 
 def _bench_manifest(bench: Benchmark, data: LoadedData, graded: Sequence[GradedTask],
@@ -148,8 +155,8 @@ def _manifest(run_id: str, out: OutputSet, model: str, benches: Mapping[str, dic
 
 
 def import_outputs(out: OutputSet, results_dir: Path, env: GradeEnv, data_dir: str | None,
-                   want: Sequence[str] = (), note: Callable[[str], None] = print) -> ImportedRun | None:
-    """Grade one invocation's samples and write them as a run; None when it has no supported task."""
+                   want: Sequence[str] = (), note: Callable[[str], None] = print) -> list[ImportedRun]:
+    """Grade one invocation's samples and write them as runs (usually one; see `partition`)."""
     by_bench: dict[str, list[tuple[str, TaskMap, Path]]] = defaultdict(list)
     skipped = []
     for task, path in sorted(out.samples.items()):
@@ -164,17 +171,22 @@ def import_outputs(out: OutputSet, results_dir: Path, env: GradeEnv, data_dir: s
     for line in skipped:
         note(line)
     if not by_bench:
-        return None
-    model = _model(out)
-    graded: dict[str, list[GradedTask]] = {}
+        return []
     datas: dict[str, LoadedData] = {}
+    graded: list[GradedTask] = []
     for name, tasks in by_bench.items():
         bench = get_benchmark(name)
         datas[name] = load_benchmark(bench, data_dir)
-        graded[name] = [grade_task(load_docs(p, t), tm, bench, datas[name], env, str(p)) for t, tm, p in tasks]
-        _check_disjoint(name, graded[name])
+        graded += [grade_task(load_docs(p, t), tm, bench, datas[name], env, str(p)) for t, tm, p in tasks]
+    return [_write_run(out, run, datas, results_dir, env, tuple(skipped)) for run in partition(graded)]
+
+
+def _write_run(out: OutputSet, graded: Mapping[str, Sequence[GradedTask]], datas: Mapping[str, LoadedData],
+               results_dir: Path, env: GradeEnv, skipped: tuple[str, ...]) -> ImportedRun:
+    """One run directory, written with the store's writer (a re-import rewrites it)."""
+    model = _model(out)
     ident = {"source": RUN_PREFIX, "config": out.results.get("config"), "date": out.date,
-             "tasks": sorted(t for ts in by_bench.values() for t, _, _ in ts), "folder": out.folder.name}
+             "tasks": sorted(gt.task for gts in graded.values() for gt in gts), "folder": out.folder.name}
     run_id = f"{RUN_PREFIX}-{checkpoint_name(model)}-{stable_hash(ident, length=12)}"
     store = RunStore(results_dir / run_id)
     metrics: dict[str, Any] = {}
@@ -182,7 +194,7 @@ def import_outputs(out: OutputSet, results_dir: Path, env: GradeEnv, data_dir: s
     for name, gts in graded.items():
         bench = get_benchmark(name)
         path = store.records_path(name)
-        if path.exists():  # a re-import rewrites the run rather than appending twice
+        if path.exists():
             path.unlink()
         records = [r for gt in gts for r in gt.records]
         store.append_records(name, records, [p for gt in gts for p in gt.prompts])
