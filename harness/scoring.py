@@ -17,7 +17,7 @@ from harness.benchmark import Benchmark
 from harness.config import TruncationPolicy
 from harness.errors import DataError
 from harness.grade.env import GradeEnv
-from harness.runner import grade_unless_cut
+from harness.runner import extract_one, grade_unless_cut
 from harness.types import Extraction, ExtractStatus, Grade, Sample, Status
 
 
@@ -110,15 +110,18 @@ def grade_records(
     lookup: Mapping[str, Sample] | None = None,
     answers_only: bool = False,
     truncation: TruncationPolicy = "grade",
+    answer_fallback: bool = False,
 ) -> list[Graded]:
     """Extract (unless `answers_only`) and grade every record, in order.
 
     A record with `finish_reason: "length"` is counted as truncated; under `strict` it is not graded
-    but scored `truncated` (DART-Math's rule), as the runner does.
+    but scored `truncated` (DART-Math's rule), as the runner does. `answer_fallback` lets the
+    benchmark's fallback extractor answer when extraction finds nothing, as a preset lets the runner.
     """
     samples = samples_for(records, bench, lookup or {})
     extractions = [
-        _extract(str(rec["output"]), s, bench, answers_only) for rec, s in zip(records, samples, strict=True)
+        _extract(str(rec["output"]), s, bench, answers_only, answer_fallback)
+        for rec, s in zip(records, samples, strict=True)
     ]
     cut = [rec.get("finish_reason") == "length" for rec in records]
     grades = grade_unless_cut(bench, samples, extractions, [c and truncation == "strict" for c in cut], env)
@@ -140,9 +143,9 @@ def score_records(
     return [g.to_json() for g in graded], summary
 
 
-def _extract(output: str, sample: Sample, bench: Benchmark, answers_only: bool) -> Extraction:
+def _extract(output: str, sample: Sample, bench: Benchmark, answers_only: bool, fallback: bool = False) -> Extraction:
     if not answers_only:
-        return bench.extract(output, sample)
+        return extract_one(bench, output, sample, fallback)
     status = ExtractStatus.OK if output.strip() else ExtractStatus.NO_ANSWER
     return Extraction(output if output.strip() else None, "answers_only", status)
 

@@ -17,6 +17,7 @@ from harness.benchmark import Benchmark
 from harness.data import LoadedData
 from harness.grade.env import GradeEnv
 from harness.grade.metrics import benchmark_metrics
+from harness.integrations.lm_eval_hooks import FALLBACK_FIELD
 from harness.integrations.lm_eval_samples import LmEvalDoc, group_docs, match_docs, read_rows, to_score_inputs
 from harness.integrations.lm_eval_tasks import TaskMap
 from harness.prompts import prompt_hash
@@ -72,7 +73,10 @@ def grade_task(
     pairs = match_docs(docs, data.samples, bench.kind, where, bench.name)
     inputs = to_score_inputs(pairs, task_map)
     lookup = {s.id: s for _, s in pairs}
-    graded = grade_records(inputs, bench, env, lookup)
+    # Our own tasks say in each doc whether their preset lets the math extractor fall back to the
+    # last number (as `harness eval` does); stock lm-eval docs never do.
+    fallback = any(bool(d.doc.get(FALLBACK_FIELD)) for d, _ in pairs)
+    graded = grade_records(inputs, bench, env, lookup, answer_fallback=fallback)
     doc_of = {}
     for d, s in pairs:
         doc_of[s.id] = d

@@ -83,24 +83,29 @@ def test_hook_and_score_agree_on_known_right_and_wrong_answers(
     from harness.integrations.lm_eval_hooks import process_results
     from harness.registry import get_benchmark
 
-    for task, bench in (("harness_gsm8k", "gsm8k"), ("harness_humaneval", "humaneval")):
+    for task, bench in OURS.items():
         items = {s.id: s for s in load_benchmark(get_benchmark(bench), data_dir).samples}
         rows = [json.loads(x) for x in _samples(lm_eval_out, task).read_text().splitlines()]
         for i, row in enumerate(rows):
             s = items[row["doc"]["harness_id"]]
-            if bench == "gsm8k":
-                resp = f"... so she makes \\boxed{{{s.gold if i != 1 else s.gold + '0'}}}."
-            else:  # the prompt ends in an opened ```python fence
+            if bench == "humaneval":  # the prompt ends in an opened ```python fence
                 body = s.meta["reference"] if i != 1 else s.meta["prompt"] + "    return None\n"
                 resp = body + "```"
+            elif i == 1:  # no boxed answer: the preset's last-number fallback decides, in both
+                resp = "Adding them up gives 23 apples, then 7 more."
+            else:
+                resp = f"... so the result is \\boxed{{{s.gold}}}."
             row["resps"], row["filtered_resps"] = [[resp]], [resp]
             row.update(process_results(row["doc"], [resp]))
         path = tmp_path / _samples(lm_eval_out, task).name
         path.write_text("".join(json.dumps(r) + "\n" for r in rows))
         graded = _score(path, bench, tmp_path / f"{task}.jsonl", data_dir)
         metric = "pass@1" if bench == "humaneval" else "acc"
-        assert [r[metric] for r in rows] == [1.0, 0.0, 1.0]
-        assert [g["status"] for g in graded] == ["correct", "incorrect", "correct"]
+        assert [r[metric] for r in rows] == [float(g["status"] == "correct") for g in graded]
+        assert [r[metric] for r in rows][::2] == [1.0, 1.0]
+        assert graded[1]["status"] == "incorrect"
+        if bench != "humaneval":  # scalequest lets the math extractor fall back to the last number
+            assert graded[1]["extracted"] == "7" and rows[1]["doc"]["harness_answer_fallback"] is True
 
 
 def test_stock_lm_eval_task_output_is_read(lm_eval_out: Path, data_dir: Path, tmp_path: Path) -> None:
