@@ -23,7 +23,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register `score`."""
     parser = subparsers.add_parser(
         "score",
-        help="grade a JSONL file of generations ({id|gold, output}) with a benchmark's extractor and grader",
+        help="grade a JSONL file of generations ({id|gold, output}, or an lm-eval --log_samples file) with a "
+             "benchmark's extractor and grader",
     )
     parser.add_argument("file", help="JSONL records with 'output' and 'id' (gold looked up) or 'gold'")
     parser.add_argument("--benchmark", required=True, help="benchmark whose extractor and grader to use")
