@@ -70,7 +70,9 @@ def grade_task(
     docs: Sequence[LmEvalDoc], task_map: TaskMap, bench: Benchmark, data: LoadedData, env: GradeEnv, where: str
 ) -> GradedTask:
     """Match the docs to `bench`'s items, then extract and grade every response."""
-    pairs = match_docs(docs, data.samples, bench.kind, where, bench.name)
+    # A task's item constraint (a MATH subject) holds only for the benchmark it was written for.
+    meta = task_map.item_meta if task_map.benchmark == bench.name else {}
+    pairs = match_docs(docs, data.samples, bench.kind, where, bench.name, meta)
     inputs = to_score_inputs(pairs, task_map)
     lookup = {s.id: s for _, s in pairs}
     # Our own tasks say in each doc whether their preset lets the math extractor fall back to the

@@ -6,9 +6,10 @@ the list of responses: several with `repeats`), `filtered_resps`, `filter`, `met
 the metric values, `prompt_hash` (sha256 of the prompt). A doc's responses are the same in every
 filter's row; lm-eval's metric differs per filter and is kept as `"<metric>,<filter>"`.
 
-Matching is by content, not position: `task_id` for code; the question or problem text (compared
-as lower-case letters and digits only, so whitespace and punctuation differences do not matter)
-for math, narrowed by the doc's own answer when two items share a text.
+Matching is by content, not position: `task_id` for code; the question or problem text for math
+(compared as lower-case letters and digits only, without Asymptote diagrams, so whitespace,
+punctuation and diagram differences between copies of a dataset do not matter), narrowed by the
+doc's own answer when two items share a text.
 """
 
 from __future__ import annotations
@@ -140,9 +141,15 @@ def group_docs(rows: Sequence[Mapping[str, Any]], task: str) -> list[LmEvalDoc]:
     return docs
 
 
+_ASY = re.compile(r"\[asy\].*?\[/asy\]", re.S)
+_FRAC = re.compile(r"\\[dt]frac\b")
+
+
 def text_key(text: str) -> str:
-    """Letters and digits only, lower-case, after NFKC: the content key of a question."""
-    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower())
+    """The content key of a question: NFKC, Asymptote diagrams dropped, \\dfrac and \\tfrac read as
+    \\frac (copies of a dataset differ in these), then letters and digits only, lower-case."""
+    text = _FRAC.sub(r"\\frac", _ASY.sub(" ", unicodedata.normalize("NFKC", text)))
+    return re.sub(r"[\W_]+", "", text.lower())
 
 
 def id_key(value: Any) -> str:
@@ -192,21 +199,31 @@ class _Index:
         return []
 
 
+def _raw_key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text).lower())
+
+
 def _pick(cands: list[Sample], doc: Mapping[str, Any], used: set[str]) -> Sample | None:
-    """One unused candidate: narrowed by the doc's own answer when several items share a text."""
+    """One unused candidate. Several items can share a text key (MATH repeats some problems, or
+    differs only in a diagram): the doc's own answer, then its text with diagrams, tell them apart."""
+    doc_text = next((str(doc[f]) for f in _TEXT_FIELDS if isinstance(doc.get(f), str)), "")
     if len(cands) > 1:
         answers = _doc_answer_keys(doc)
-        narrowed = [s for s in cands if text_key(s.gold) in answers]
-        cands = narrowed or cands
+        cands = [s for s in cands if text_key(s.gold) in answers] or cands
+    if len(cands) > 1:
+        cands = [s for s in cands if _raw_key(s.question) == _raw_key(doc_text)] or cands
     free = [s for s in cands if s.id not in used]
     return free[0] if free else None
 
 
 def match_docs(
-    docs: Sequence[LmEvalDoc], samples: Sequence[Sample], kind: str, where: str, benchmark: str
+    docs: Sequence[LmEvalDoc], samples: Sequence[Sample], kind: str, where: str, benchmark: str,
+    item_meta: Mapping[str, str] | None = None,
 ) -> list[tuple[LmEvalDoc, Sample]]:
-    """Each doc with its item; DataError (saying how many matched) when any doc matches no item."""
-    index = _Index.of(samples)
+    """Each doc with its item (among items with `item_meta`, when given); DataError (saying how many
+    matched) when any doc matches no item."""
+    wanted = dict(item_meta or {})
+    index = _Index.of([s for s in samples if all(str(s.meta.get(k)) == v for k, v in wanted.items())])
     used: set[str] = set()
     pairs: list[tuple[LmEvalDoc, Sample]] = []
     for d in docs:
@@ -216,8 +233,9 @@ def match_docs(
             pairs.append((d, got))
     if len(pairs) != len(docs):
         how = "task_id" if kind == "code" else "question / problem text"
+        among = f" ({', '.join(f'{k} {v}' for k, v in wanted.items())})" if wanted else ""
         raise DataError(
-            f"{where}: {len(pairs)} of {len(docs)} docs matched an item of {benchmark} (by {how}); "
+            f"{where}: {len(pairs)} of {len(docs)} docs matched an item of {benchmark}{among} (by {how}); "
             f"is {benchmark} the benchmark these docs come from?"
         )
     return pairs

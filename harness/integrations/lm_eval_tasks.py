@@ -9,7 +9,7 @@ every task not listed here. `harness_<name>` are the tasks `harness lm-eval-task
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import DataError
@@ -20,8 +20,10 @@ PrefixFn = Callable[[Doc], str]
 HARNESS_TASK_PREFIX = "harness_"
 HARNESS_PREFIX_FIELD = "harness_gen_prefix"
 """Doc field of our own tasks holding the assistant prefix (lm-eval's gen_prefix) the output continues."""
-_MATH_SUBJECTS = ("algebra", "counting_and_prob", "geometry", "intermediate_algebra", "num_theory",
-                  "prealgebra", "precalc")
+_MATH_SUBJECTS = {"algebra": "Algebra", "counting_and_prob": "Counting & Probability", "geometry": "Geometry",
+                  "intermediate_algebra": "Intermediate Algebra", "num_theory": "Number Theory",
+                  "prealgebra": "Prealgebra", "precalc": "Precalculus"}
+"""lm-eval's MATH subject task suffixes and the `type` (our `subject`) their docs have."""
 
 
 def _no_prefix(doc: Doc) -> str:
@@ -50,13 +52,17 @@ class TaskMap:
     output_prefix: PrefixFn = _no_prefix
     """Text the model's response continues (lm-eval's gen_prefix), put back before extraction, as
     our runner does with a prompt's assistant prefix."""
+    item_meta: Mapping[str, str] = field(default_factory=dict)
+    """`Sample.meta` values every item of the task has (a MATH subject task's subject): docs match
+    only such items, which tells apart items of two subjects that share a problem text."""
 
 
 def _table() -> dict[str, TaskMap]:
     rows: list[TaskMap] = [TaskMap(t, "gsm8k") for t in (
         "gsm8k", "gsm8k_cot", "gsm8k_cot_zeroshot", "gsm8k_cot_llama", "gsm8k_cot_self_consistency")]
     for family in ("minerva_math", "hendrycks_math"):
-        rows += [TaskMap(f"{family}_{s}", "math") for s in _MATH_SUBJECTS]
+        rows += [TaskMap(f"{family}_{s}", "math", item_meta={"subject": subject})
+                 for s, subject in _MATH_SUBJECTS.items()]
         rows.append(TaskMap(f"{family}500", "math500"))
     rows += [TaskMap("humaneval", "humaneval"), TaskMap("humaneval_64", "humaneval"),
              TaskMap("humaneval_plus", "humaneval_plus"),

@@ -117,6 +117,49 @@ def test_math_items_sharing_a_problem_text_are_told_apart_by_the_docs_answer(
     assert [(r["id"], r["status"]) for r in lines] == [(wanted[0], "correct"), (wanted[1], "incorrect")]
 
 
+def test_math_subject_tasks_match_only_their_subjects_items(
+        tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # algebra/598 and intermediate_algebra/1449 share problem text and answer; the task's subject decides.
+    rows, _ = load_rows(get_benchmark("math").data, data_dir)
+    by_id = {r["unique_id"]: r for r in rows}
+    tasks = {"minerva_math_algebra": "test/algebra/598.json",
+             "minerva_math_intermediate_algebra": "test/intermediate_algebra/1449.json"}
+    docs = {t: [({"problem": by_id[i]["problem"], "solution": by_id[i]["solution"]}, ["\\boxed{3/2}"], {})]
+            for t, i in tasks.items()}
+    folder = write_output(tmp_path / "out", "m", docs)
+    for task, item in tasks.items():
+        graded = tmp_path / f"{task}.jsonl"
+        code, _, err = _cli(capsys, "score", str(_samples_file(folder, task)), "--benchmark", "math",
+                            "--out", str(graded), "--data-dir", str(data_dir))
+        assert code == 0, err
+        assert [(r["id"], r["status"]) for r in map(json.loads, graded.read_text().splitlines())] == [
+            (item, "correct")]
+    # Imported together they make one `math` run with both items.
+    code, out, err = _cli(capsys, "import-lm-eval", str(tmp_path / "out"), "--out", str(tmp_path / "res"),
+                          "--data-dir", str(data_dir))
+    assert code == 0 and "math           (minerva_math_algebra, minerva_math_intermediate_algebra) 2 items" in out
+
+
+def test_aime24_docs_match_without_diagrams_and_frac_spelling(
+        tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # lm-eval's aime24 reads Maxwell-Jia/AIME_2024 (ID, Problem, Solution, Answer); a copy may drop the
+    # [asy] diagram and spell \\tfrac as \\frac. Both still name the same item.
+    import re
+
+    item = next(s for s in load_benchmark(get_benchmark("aime24"), data_dir).samples
+                if s.question.startswith("Torus"))
+    problem = re.sub(r"\[asy\].*?\[/asy\]", "", item.question, flags=re.S).replace("\\tfrac", "\\frac").strip()
+    assert problem != item.question
+    doc = {"ID": "2024-II-8", "Problem": problem, "Solution": "...", "Answer": int(item.gold)}
+    folder = write_output(tmp_path / "out", "m", {"aime24": [(doc, [f"So $m+n = \\boxed{{{int(item.gold)}}}$."],
+                                                             {"exact_match": 1.0})]})
+    graded = tmp_path / "g.jsonl"
+    code, _, err = _cli(capsys, "score", str(_samples_file(folder, "aime24")), "--benchmark", "aime24",
+                        "--out", str(graded), "--data-dir", str(data_dir))
+    assert code == 0, err
+    assert [(r["id"], r["status"]) for r in map(json.loads, graded.read_text().splitlines())] == [(item.id, "correct")]
+
+
 def test_code_tasks_map_by_task_id_and_put_the_generation_prefix_back(
         tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     he_rows, _ = load_rows(get_benchmark("humaneval").data, data_dir)
