@@ -27,14 +27,18 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace) -> int:
     """Write the files and say how to run them."""
     from harness.integrations.lm_eval_export import write_tasks
+    from harness.presets import get_preset
     from harness.registry import get_benchmark
 
     for name in args.benchmarks:
         get_benchmark(name)  # unknown name: one line with a close match
-    written = write_tasks(Path(args.dir), args.preset, args.base_model, tuple(args.benchmarks))
+    written, skipped = write_tasks(Path(args.dir), args.preset, args.base_model, tuple(args.benchmarks))
+    for line in skipped:
+        print(line)
     tasks = [p.stem for p in written if p.suffix == ".yaml"]
     print(f"wrote {len(written)} files to {args.dir}: {', '.join(tasks)}")
+    chat = not args.base_model and any(f.chat for f in get_preset(args.preset).formats.values())
     print(f"run: HARNESS_DATA_DIR=<data> lm_eval --model hf --model_args pretrained=<ckpt> --include_path {args.dir} "
-          "--tasks harness_gsm8k,harness_humaneval --apply_chat_template --confirm_run_unsafe_code --log_samples "
-          "--output_path <out>")
+          f"--tasks harness{' --apply_chat_template' * chat} "
+          "--confirm_run_unsafe_code --log_samples --output_path <out>")
     return 0

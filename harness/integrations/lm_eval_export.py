@@ -17,6 +17,7 @@ import yaml
 
 from harness import __version__
 from harness.benchmark import Benchmark
+from harness.errors import ConfigError
 from harness.integrations.lm_eval_hooks import metric_name
 from harness.integrations.lm_eval_tasks import HARNESS_TASK_PREFIX
 from harness.presets import get_preset
@@ -85,23 +86,32 @@ def task_config(bench: Benchmark, preset: str, base_model: bool) -> dict[str, An
     return cfg
 
 
-def write_tasks(out: Path, preset: str, base_model: bool = False, names: Sequence[str] = ()) -> list[Path]:
-    """Write the task YAMLs, the groups and the hooks module into `out`; returns the files written."""
+def write_tasks(out: Path, preset: str, base_model: bool = False,
+                names: Sequence[str] = ()) -> tuple[list[Path], list[str]]:
+    """Write the task YAMLs, the groups and the hooks module into `out`. Returns the files written
+    and one line per benchmark the preset cannot prompt (left out, with the reason)."""
     get_preset(preset)  # unknown preset: ConfigError before anything is written
-    benches = [b for b in all_benchmarks() if not names or b.name in names]
+    configs: dict[str, dict[str, Any]] = {}
+    skipped: list[str] = []
+    for bench in all_benchmarks():
+        if names and bench.name not in names:
+            continue
+        try:
+            configs[bench.name] = task_config(bench, preset, base_model)
+        except ConfigError as exc:
+            skipped.append(f"{bench.name}: left out ({exc})")
+    if not configs:
+        raise ConfigError(f"preset {preset!r} prompts none of the chosen benchmarks: {'; '.join(skipped)}")
     out.mkdir(parents=True, exist_ok=True)
-    written = []
     hooks = out / f"{HOOKS_MODULE}.py"
     hooks.write_text(_HOOKS_SOURCE, encoding="utf-8")
-    written.append(hooks)
-    for bench in benches:
-        path = out / f"{HARNESS_TASK_PREFIX}{bench.name}.yaml"
-        path.write_text(yaml.dump(task_config(bench, preset, base_model), Dumper=_Dumper,
-                                  sort_keys=False, allow_unicode=True), encoding="utf-8")
+    written = [hooks]
+    for name, cfg in configs.items():
+        path = out / f"{HARNESS_TASK_PREFIX}{name}.yaml"
+        path.write_text(yaml.dump(cfg, Dumper=_Dumper, sort_keys=False, allow_unicode=True), encoding="utf-8")
         written.append(path)
-    chosen = {b.name for b in benches}
-    members = {"harness": [b.name for b in benches],
-               "harness_scalequest": [b.name for b in suite("scalequest") if b.name in chosen]}
+    members = {"harness": list(configs),
+               "harness_scalequest": [b.name for b in suite("scalequest") if b.name in configs]}
     for group in GROUPS:
         if not members[group]:
             continue
@@ -110,4 +120,4 @@ def write_tasks(out: Path, preset: str, base_model: bool = False, names: Sequenc
         path = out / f"{group}.yaml"
         path.write_text(yaml.dump(doc, Dumper=_Dumper, sort_keys=False), encoding="utf-8")
         written.append(path)
-    return written
+    return written, skipped
