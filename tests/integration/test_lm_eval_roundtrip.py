@@ -136,3 +136,20 @@ def test_import_lm_eval_reads_the_output_folder(lm_eval_out: Path, data_dir: Pat
     capsys.readouterr()
     assert main(["leaderboard", str(res), "--published", "none"]) == 0
     assert capsys.readouterr().out.count("lm-eval-") == 2
+
+
+def test_our_tasks_render_the_prompts_harness_eval_renders(
+        lm_eval_out: Path, data_dir: Path, tiny_checkpoint: Path, tmp_path: Path) -> None:
+    # lm-eval (--apply_chat_template) and `harness eval` with the same preset send byte-identical prompts,
+    # so `harness compare` accepts an imported lm-eval run against our own run without --force.
+    res = tmp_path / "results"
+    assert main(["import-lm-eval", str(lm_eval_out), "--out", str(res), "--data-dir", str(data_dir),
+                 "--tasks", "harness_gsm8k"]) == 0
+    assert main(["eval", str(tiny_checkpoint), "--benchmarks", "gsm8k", "--limit", "3", "--max-tokens", "24",
+                 "--device", "cpu", "--out", str(res), "--data-dir", str(data_dir)]) == 0
+    imported = next(p for p in res.iterdir() if p.name.startswith("lm-eval-"))
+    ours = next(p for p in res.iterdir() if p.is_dir() and not p.name.startswith("lm-eval-"))
+    hashes = [[json.loads(x)["prompt_hash"] for x in (run / "records" / "gsm8k.jsonl").read_text().splitlines()]
+              for run in (imported, ours)]
+    assert sorted(hashes[0]) == sorted(hashes[1]) and len(hashes[0]) == 3
+    assert main(["compare", str(ours), str(imported), "--n-boot", "200"]) == 0
