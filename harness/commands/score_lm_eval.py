@@ -15,7 +15,7 @@ from typing import Any
 from harness.benchmark import Benchmark
 from harness.commands._flags import sandbox_config
 from harness.data import load_benchmark
-from harness.errors import DataError
+from harness.errors import ConfigError, DataError
 from harness.grade.env import GradeEnv
 from harness.integrations.lm_eval_grade import grade_task, load_docs, task_metrics
 from harness.integrations.lm_eval_samples import task_from_filename
@@ -30,6 +30,10 @@ def _pct(x: float) -> str:
 def run_lm_eval(args: argparse.Namespace, bench: Benchmark) -> int:
     """Grade an lm-eval samples file against `bench`; print (or --json) both metrics side by side."""
     path = Path(args.file)
+    if args.answers_only or args.truncation == "strict":
+        flag = "--answers-only" if args.answers_only else "--truncation strict"
+        raise ConfigError(f"{flag} does not apply to lm-eval samples (their responses are whole outputs, and "
+                          "lm-eval does not log why generation stopped); drop the flag")
     if not path.is_file():
         raise DataError(f"{path}: no such file; pass an lm-eval samples_<task>_<date>.jsonl file")
     task = task_from_filename(path)

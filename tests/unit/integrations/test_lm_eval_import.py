@@ -91,6 +91,8 @@ def test_docs_that_match_no_item_say_how_many_matched(
     assert code == 2 and "1 of 2 docs matched an item of gsm8k" in err and err.count("\n") == 1
     code, _, err = _cli(capsys, "score", str(path), "--benchmark", "math500", "--data-dir", str(data_dir))
     assert code == 2 and "0 of 2 docs matched an item of math500" in err
+    code, _, err = _cli(capsys, "score", str(path), "--benchmark", "gsm8k", "--answers-only")
+    assert code == 2 and "--answers-only does not apply to lm-eval samples" in err
 
 
 def test_a_folder_without_samples_asks_for_log_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
