@@ -17,7 +17,7 @@ from harness.benchmark import Benchmark
 from harness.config import TruncationPolicy
 from harness.errors import DataError
 from harness.grade.env import GradeEnv
-from harness.runner import grade_unless_cut
+from harness.runner import extract_one, grade_unless_cut
 from harness.types import Extraction, ExtractStatus, Grade, Sample, Status
 
 
@@ -88,6 +88,46 @@ def samples_for(records: Sequence[Mapping[str, Any]], bench: Benchmark, lookup: 
     return out
 
 
+@dataclass(frozen=True)
+class Graded:
+    """One input record with the item it was graded against, its extraction and its grade."""
+
+    record: Mapping[str, Any]
+    sample: Sample
+    extraction: Extraction
+    grade: Grade
+    cut: bool
+    """`finish_reason` was `length`."""
+
+    def to_json(self) -> dict[str, Any]:
+        return _scored(self.record, self.sample, self.extraction, self.grade)
+
+
+def grade_records(
+    records: Sequence[Mapping[str, Any]],
+    bench: Benchmark,
+    env: GradeEnv,
+    lookup: Mapping[str, Sample] | None = None,
+    answers_only: bool = False,
+    truncation: TruncationPolicy = "grade",
+    answer_fallback: bool = False,
+) -> list[Graded]:
+    """Extract (unless `answers_only`) and grade every record, in order.
+
+    A record with `finish_reason: "length"` is counted as truncated; under `strict` it is not graded
+    but scored `truncated` (DART-Math's rule), as the runner does. `answer_fallback` lets the
+    benchmark's fallback extractor answer when extraction finds nothing, as a preset lets the runner.
+    """
+    samples = samples_for(records, bench, lookup or {})
+    extractions = [
+        _extract(str(rec["output"]), s, bench, answers_only, answer_fallback)
+        for rec, s in zip(records, samples, strict=True)
+    ]
+    cut = [rec.get("finish_reason") == "length" for rec in records]
+    grades = grade_unless_cut(bench, samples, extractions, [c and truncation == "strict" for c in cut], env)
+    return [Graded(*row) for row in zip(records, samples, extractions, grades, cut, strict=True)]
+
+
 def score_records(
     records: Sequence[Mapping[str, Any]],
     bench: Benchmark,
@@ -96,26 +136,16 @@ def score_records(
     answers_only: bool = False,
     truncation: TruncationPolicy = "grade",
 ) -> tuple[list[dict[str, Any]], ScoreSummary]:
-    """Extract (unless `answers_only`) and grade every record; one output record per input record.
-
-    A record with `finish_reason: "length"` is counted as truncated; under `strict` it is not graded
-    but scored `truncated` (DART-Math's rule), as the runner does.
-    """
-    samples = samples_for(records, bench, lookup or {})
-    extractions = [
-        _extract(str(rec["output"]), s, bench, answers_only) for rec, s in zip(records, samples, strict=True)
-    ]
-    cut = [rec.get("finish_reason") == "length" for rec in records]
-    grades = grade_unless_cut(bench, samples, extractions, [c and truncation == "strict" for c in cut], env)
-    scored = [
-        _scored(rec, s, ex, g) for rec, s, ex, g in zip(records, samples, extractions, grades, strict=True)
-    ]
-    return scored, summarize(bench.name, grades, extractions, truncated=sum(cut))
+    """`grade_records`, as one output record per input record and the summary over them."""
+    graded = grade_records(records, bench, env, lookup, answers_only, truncation)
+    summary = summarize(bench.name, [g.grade for g in graded], [g.extraction for g in graded],
+                        truncated=sum(g.cut for g in graded))
+    return [g.to_json() for g in graded], summary
 
 
-def _extract(output: str, sample: Sample, bench: Benchmark, answers_only: bool) -> Extraction:
+def _extract(output: str, sample: Sample, bench: Benchmark, answers_only: bool, fallback: bool = False) -> Extraction:
     if not answers_only:
-        return bench.extract(output, sample)
+        return extract_one(bench, output, sample, fallback)
     status = ExtractStatus.OK if output.strip() else ExtractStatus.NO_ANSWER
     return Extraction(output if output.strip() else None, "answers_only", status)
 
