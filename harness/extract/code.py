@@ -11,7 +11,8 @@ and `__main__` blocks appended. Every decision is made by parsing, in this order
 2. Otherwise the code continues the prompt: prompt + completion (`prompt+completion`,
    `prompt+fenced-block`), as is, or with the restated tail of the prompt removed
    (`:restated-prompt-removed`), or with the first line's indentation restored
-   (`:indent-restored`), or with the whole body indented (`:body-indented`); the first
+   (`:indent-restored`), or with the whole body moved to the prompt's indentation
+   (`:body-indented`: written at column 0, or with two or eight spaces); the first
    that parses and gives the prompt's `def` a body is used.
 3. Otherwise the pre-reconstruction rules (`:fallback`), so a non-solution still fails.
 
@@ -149,26 +150,45 @@ def _continuations(prompt: str, text: str) -> Iterator[tuple[str, str]]:
         yield "restated-prompt-removed", spliced
     if at_zero:
         yield "indent-restored", joined + "\n".join([*lines[:k], indent + lines[k], *lines[k + 1:]])
-    if at_zero and sum(1 for ln in lines if ln.strip()) > 1:
-        yield "body-indented", joined + "\n".join(indent + ln if ln.strip() else ln for ln in lines)
+    shifted = _shift(lines, k, indent)
+    if shifted is not None and (not at_zero or sum(1 for ln in lines if ln.strip()) > 1):
+        yield "body-indented", joined + shifted
 
 
-def _parsed(texts: list[str], segments: bool) -> list[tuple[Source, str]]:
+def _shift(lines: list[str], k: int, indent: str) -> str | None:
+    """The lines moved right or left so that line k has the prompt body's indentation (a body
+    written at column 0, or with two-space or eight-space indentation); None when impossible."""
+    first = lines[k][: len(lines[k]) - len(lines[k].lstrip())]
+    if first == indent or "\t" in first + indent:
+        return None
+    delta = len(indent) - len(first)
+    if delta > 0:
+        return "\n".join(" " * delta + ln if ln.strip() else ln for ln in lines)
+    if any(ln.strip() and not ln.startswith(" " * -delta) for ln in lines):
+        return None
+    return "\n".join(ln[-delta:] if ln.strip() else ln for ln in lines)
+
+
+Parsed = tuple[Source, str, int]
+"""A piece of code, how it was cut from its text (fix), and the index of that text."""
+
+
+def _parsed(texts: list[str], segments: bool) -> list[Parsed]:
     """Each text's parse (fix ''), else its parsable prefix ('trimmed'), else, for unfenced text,
     its code segments ('prose-stripped')."""
-    out: list[tuple[Source, str]] = []
-    for text in texts:
+    out: list[Parsed] = []
+    for i, text in enumerate(texts):
         tree = parses(text)
         if tree is not None:
-            out.append(((text, tree), ""))
+            out.append(((text, tree), "", i))
             continue
         segs = code_segments(text) if segments else []
         if segs:
-            out.extend((s, "prose-stripped") for s in segs)
+            out.extend((s, "prose-stripped", i) for s in segs)
             continue
         found = trim(text)
         if found is not None:
-            out.append((found, "trimmed"))
+            out.append((found, "trimmed", i))
     return out
 
 
@@ -176,27 +196,26 @@ def _method(base: str, fix: str, trimmed: bool = False) -> str:
     return base + (f":{fix}" if fix and fix != "trimmed" else "") + ("+trimmed" if trimmed or fix == "trimmed" else "")
 
 
-def _standalone(parsed: list[tuple[Source, str]], entry: str, prompt: str, base: str) -> Extraction | None:
+def _standalone(parsed: list[Parsed], entry: str, prompt: str, base: str) -> Extraction | None:
     """Step 1: the last piece of code that defines the entry point with a body, the others as extras."""
     for i in range(len(parsed) - 1, -1, -1):
-        (text, tree), fix = parsed[i]
+        (text, tree), fix, _ = parsed[i]
         if usable(tree, entry):
-            extras = [src for j, (src, _) in enumerate(parsed) if j != i]
+            extras = [src for j, (src, _, _) in enumerate(parsed) if j != i]
             return Extraction(assemble((text, tree), entry, prompt, extras), _method(base, fix), ExtractStatus.OK)
     return None
 
 
-def _continued(texts: list[str], parsed: list[tuple[Source, str]], entry: str, prompt: str,
-               base: str) -> Extraction | None:
-    """Step 2: the first reading of a piece of code as the prompt's continuation that works."""
-    extras = [src for src, _ in parsed]
+def _continued(texts: list[str], parsed: list[Parsed], entry: str, prompt: str, base: str) -> Extraction | None:
+    """Step 2: the first reading of a piece of code as the prompt's continuation that works; the
+    code of the other texts (fenced blocks) supplies what it lacks."""
     for allow_trim in (False, True):
-        for text in texts:
+        for i, text in enumerate(texts):
             for fix, program in _continuations(prompt, text):
                 found = trim(program) if allow_trim else ((program, t) if (t := parses(program)) else None)
                 if found is None or not usable(found[1], entry, first=True):
                     continue
-                others = [src for src in extras if src[0] != text]
+                others = [src for src, _, j in parsed if j != i]
                 code = assemble(found, entry, prompt, others, first=True)
                 trimmed = allow_trim and found[0] != program
                 return Extraction(code, _method(base, fix, trimmed), ExtractStatus.OK)

@@ -43,8 +43,25 @@ def _import_names(node: ast.Import | ast.ImportFrom) -> set[str]:
 
 
 def used_names(node: ast.AST) -> set[str]:
-    """Every plain name read anywhere inside the node."""
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    """The names a top-level statement reads from the module: for a definition, the names it reads
+    but never binds itself (a local `n` must not pull in a test's top-level `n = 5`)."""
+    loads: set[str] = set()
+    local: set[str] = set()
+    declared: set[str] = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            (loads if isinstance(n.ctx, ast.Load) else local).add(n.id)
+        elif isinstance(n, ast.arg):
+            local.add(n.arg)
+        elif isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and n is not node:
+            local.add(n.name)
+        elif isinstance(n, ast.Import | ast.ImportFrom):
+            local |= _import_names(n)
+        elif isinstance(n, ast.Global | ast.Nonlocal):
+            declared |= set(n.names)
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return loads - (local - declared)
+    return loads
 
 
 def entry_def(tree: ast.Module, entry: str, first: bool = False) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
