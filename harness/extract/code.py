@@ -31,7 +31,7 @@ import ast
 import re
 from collections.abc import Iterator, Sequence
 
-from harness.extract.code_sanitize import Source, assemble, parses, usable
+from harness.extract.code_sanitize import Source, Target, assemble, names_read_by, parse_checked, parses, usable
 from harness.types import Extraction, ExtractStatus, Sample
 
 HUMANEVAL_STOPS: tuple[str, ...] = ("\nclass", "\ndef", "\n#", "\nif", "\nprint", "\n```")
@@ -71,8 +71,7 @@ def trim(code: str) -> Source | None:
             return None
         text = "\n".join(lines[:end])
         try:
-            tree = ast.parse(text)
-            compile(tree, "<program>", "exec", dont_inherit=True)
+            tree = parse_checked(text)
         except SyntaxError as exc:
             end = min(end - 1, (exc.lineno or end) - 1)
             continue
@@ -196,33 +195,33 @@ def _method(base: str, fix: str, trimmed: bool = False) -> str:
     return base + (f":{fix}" if fix and fix != "trimmed" else "") + ("+trimmed" if trimmed or fix == "trimmed" else "")
 
 
-def _standalone(parsed: list[Parsed], entry: str, prompt: str, base: str) -> Extraction | None:
+def _standalone(parsed: list[Parsed], target: Target, base: str) -> Extraction | None:
     """Step 1: the last piece of code that defines the entry point with a body, the others as extras."""
     for i in range(len(parsed) - 1, -1, -1):
         (text, tree), fix, _ = parsed[i]
-        if usable(tree, entry):
+        if usable(tree, target.entry):
             extras = [src for j, (src, _, _) in enumerate(parsed) if j != i]
-            return Extraction(assemble((text, tree), entry, prompt, extras), _method(base, fix), ExtractStatus.OK)
+            return Extraction(assemble((text, tree), target, extras), _method(base, fix), ExtractStatus.OK)
     return None
 
 
-def _continued(texts: list[str], parsed: list[Parsed], entry: str, prompt: str, base: str) -> Extraction | None:
+def _continued(texts: list[str], parsed: list[Parsed], target: Target, base: str) -> Extraction | None:
     """Step 2: the first reading of a piece of code as the prompt's continuation that works; the
     code of the other texts (fenced blocks) supplies what it lacks."""
     for allow_trim in (False, True):
         for i, text in enumerate(texts):
-            for fix, program in _continuations(prompt, text):
+            for fix, program in _continuations(target.prompt, text):
                 found = trim(program) if allow_trim else ((program, t) if (t := parses(program)) else None)
-                if found is None or not usable(found[1], entry, first=True):
+                if found is None or not usable(found[1], target.entry, first=True):
                     continue
                 others = [src for src, _, j in parsed if j != i]
-                code = assemble(found, entry, prompt, others, first=True)
+                code = assemble(found, target, others, first=True)
                 trimmed = allow_trim and found[0] != program
                 return Extraction(code, _method(base, fix, trimmed), ExtractStatus.OK)
     return None
 
 
-def reconstruct(output: str, entry: str, prompt: str, unfenced: str | None = None) -> Extraction | None:
+def reconstruct(output: str, target: Target, unfenced: str | None = None) -> Extraction | None:
     """Steps 1 and 2 (None: neither applies). `unfenced`: the code to read when the output has no
     fenced block (default: the output, after any reasoning that ends with </think>)."""
     if _THINK_END in output and output.rsplit(_THINK_END, 1)[1].strip():
@@ -230,9 +229,9 @@ def reconstruct(output: str, entry: str, prompt: str, unfenced: str | None = Non
     blocks = fenced_blocks(output)
     texts = blocks or [output if unfenced is None else unfenced]
     parsed = _parsed(texts, segments=not blocks)
-    found = _standalone(parsed, entry, prompt, "fenced-block" if blocks else "completion-only")
-    if found is None and prompt:
-        found = _continued(texts, parsed, entry, prompt, "prompt+fenced-block" if blocks else "prompt+completion")
+    found = _standalone(parsed, target, "fenced-block" if blocks else "completion-only")
+    if found is None and target.prompt:
+        found = _continued(texts, parsed, target, "prompt+fenced-block" if blocks else "prompt+completion")
     return found
 
 
@@ -248,8 +247,9 @@ def _largest_parsable_prefix(code: str, entry_point: str) -> tuple[str, ast.Modu
     return None
 
 
-def finish(code: str, entry_point: str, method: str, prompt: str = "", clean: bool = True) -> Extraction:
+def finish(code: str, target: Target, method: str, clean: bool = True) -> Extraction:
     """Parse (and, unless `clean` is False, sanitise) a candidate program into an Extraction."""
+    entry_point, prompt = target.entry, target.prompt
     tree = parses(code)
     if tree is None:
         fixed = _largest_parsable_prefix(code, entry_point)
@@ -260,7 +260,7 @@ def finish(code: str, entry_point: str, method: str, prompt: str = "", clean: bo
                   for n in tree.body)
     if not defines and not (prompt and entry_point in prompt):
         return Extraction(code, method, ExtractStatus.NO_ANSWER)
-    return Extraction(assemble((code, tree), entry_point, prompt) if clean else code, method, ExtractStatus.OK)
+    return Extraction(assemble((code, tree), target) if clean else code, method, ExtractStatus.OK)
 
 
 def _fallback_block(blocks: list[str], entry_point: str) -> str:
@@ -273,36 +273,41 @@ def _fallback_block(blocks: list[str], entry_point: str) -> str:
 
 def sanitize(code: str, entry_point: str, prompt: str = "", tree: ast.Module | None = None) -> str:
     """Imports + the top-level definitions the entry point needs (transitively), in source order."""
-    return assemble((code, tree if tree is not None else ast.parse(code)), entry_point, prompt)
+    return assemble((code, tree if tree is not None else ast.parse(code)), Target(entry_point, prompt))
+
+
+def _target(sample: Sample, prompt_key: str) -> Target:
+    meta = sample.meta
+    return Target(meta["entry_point"], meta.get(prompt_key, ""), names_read_by(meta.get("test", "")))
 
 
 def extract_humaneval(output: str, sample: Sample) -> Extraction:
     """HumanEval-style: the program the output means (module docstring), else the old rules."""
-    entry, prompt = sample.meta["entry_point"], sample.meta.get("prompt", "")
-    found = reconstruct(output, entry, prompt)
+    target = _target(sample, "prompt")
+    found = reconstruct(output, target)
     if found is not None:
         return found
     blocks = fenced_blocks(output)
     if blocks:
-        return finish(_fallback_block(blocks, entry), entry, "fenced-block:fallback", prompt)
-    if re.search(rf"^def\s+{re.escape(entry)}\s*\(", output, re.M):
-        return finish(cut_at_stops(output, ("\n```",)), entry, "completion-only:fallback", prompt)
+        return finish(_fallback_block(blocks, target.entry), target, "fenced-block:fallback")
+    if re.search(rf"^def\s+{re.escape(target.entry)}\s*\(", output, re.M):
+        return finish(cut_at_stops(output, ("\n```",)), target, "completion-only:fallback")
     body = cut_at_stops(output, HUMANEVAL_STOPS)
     if not body.strip():
         return Extraction(None, "prompt+completion:fallback", ExtractStatus.NO_ANSWER)
-    return finish(prompt + body, entry, "prompt+completion:fallback", prompt, clean=False)
+    return finish(target.prompt + body, target, "prompt+completion:fallback", clean=False)
 
 
 def extract_mbpp(output: str, sample: Sample) -> Extraction:
     """MBPP-style: the code defining the entry point (fenced, or up to [DONE]), else the old rules."""
-    entry, prompt = sample.meta["entry_point"], sample.meta.get("code_prompt", "")
+    target = _target(sample, "code_prompt")
     code = cut_at_stops(output, MBPP_STOPS).replace("[BEGIN]", "")
-    found = reconstruct(output, entry, prompt, unfenced=code)
+    found = reconstruct(output, target, unfenced=code)
     if found is not None:
         return found
     blocks = fenced_blocks(output)
     if blocks:
-        return finish(_fallback_block(blocks, entry), entry, "fenced-block:fallback", prompt)
+        return finish(_fallback_block(blocks, target.entry), target, "fenced-block:fallback")
     if not code.strip():
         return Extraction(None, "completion-only:fallback", ExtractStatus.NO_ANSWER)
-    return finish(code, entry, "completion-only:fallback", prompt)
+    return finish(code, target, "completion-only:fallback")

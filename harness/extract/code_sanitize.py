@@ -12,20 +12,51 @@ HumanEval/38 and /50 tests call the prompt's `encode_*` helper).
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass
 
 Source = tuple[str, ast.Module]
 """A piece of code and its parse tree."""
 
 
-def parses(code: str) -> ast.Module | None:
-    """The parse tree when the code parses and compiles (`return` outside a function does not)."""
-    try:
+@dataclass(frozen=True)
+class Target:
+    """What a program is for: its entry point, the prompt it continues (may be empty), and the
+    names the benchmark's test code reads (MBPP 367's test builds the program's `Node` objects)."""
+
+    entry: str
+    prompt: str = ""
+    test_names: frozenset[str] = frozenset()
+
+
+def names_read_by(test: str) -> frozenset[str]:
+    """Names a test program reads but does not bind itself (empty when it does not parse)."""
+    tree = parses(test) if test else None
+    if tree is None:
+        return frozenset()
+    loads = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    binds = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    binds |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+    binds |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+    return frozenset(loads - binds)
+
+
+def parse_checked(code: str) -> ast.Module:
+    """ast.parse, then compile (which rejects `return` outside a function), warnings silenced (an
+    invalid escape in a model's string is the program's business); raises SyntaxError."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         tree = ast.parse(code)
         compile(tree, "<program>", "exec", dont_inherit=True)
+    return tree
+
+
+def parses(code: str) -> ast.Module | None:
+    """The parse tree when the code parses and compiles, else None."""
+    try:
+        return parse_checked(code)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    return tree
 
 
 def bound_names(node: ast.stmt) -> set[str]:
@@ -108,15 +139,17 @@ def _definitions(tree: ast.Module) -> dict[str, list[ast.stmt]]:
     return defs
 
 
-def _close_over(main: _Picked, extras: list[_Picked], entry: str, first: bool) -> set[str]:
-    """Mark the entry point and its dependencies, taking names main lacks from the extras (the
-    latest extra that defines a name wins); returns every name that kept code uses."""
+def _close_over(main: _Picked, extras: list[_Picked], target: Target, first: bool) -> set[str]:
+    """Mark the entry point, what the test reads, and their dependencies, taking names main lacks
+    from the extras (the latest extra that defines a name wins); returns every name kept code uses."""
+    entry = target.entry
     main_defs = _definitions(main.tree)
     extra_defs = [(p, _definitions(p.tree)) for p in reversed(extras)]
     chosen = entry_def(main.tree, entry, first)
     if first and chosen is not None:
         main_defs[entry] = [chosen]
-    todo, seen = ([entry] if entry in main_defs else list(main_defs)), set()
+    roots = [entry, *sorted(n for n in target.test_names if n in main_defs)]
+    todo, seen = (roots if entry in main_defs else list(main_defs)), set()
     while todo:
         name = todo.pop()
         if name in seen:
@@ -147,8 +180,7 @@ def _is_future(node: ast.stmt) -> bool:
     return isinstance(node, ast.ImportFrom) and node.module == "__future__"
 
 
-def assemble(main: Source, entry: str, prompt: str = "", extras: list[Source] | None = None,
-             first: bool = False) -> str:
+def assemble(main: Source, target: Target, extras: list[Source] | None = None, first: bool = False) -> str:
     """The sanitised program: prompt imports and helpers, then what the entry point needs.
 
     `first`: the first definition of the entry point is the one meant (prompt + completion, where
@@ -156,7 +188,8 @@ def assemble(main: Source, entry: str, prompt: str = "", extras: list[Source] | 
     """
     picked = _Picked(main[0], main[1], set())
     others = [_Picked(t, tr, set()) for t, tr in extras or []]
-    used = _close_over(picked, others, entry, first)
+    used = _close_over(picked, others, target, first)
+    entry, prompt = target.entry, target.prompt
     bound: set[str] = set()
     for p in (picked, *others):
         for node in p.tree.body:
