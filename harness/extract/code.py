@@ -43,6 +43,7 @@ _FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
 _CODE_START = re.compile(
     r"(?:async\s+def|def|class)\s+\w|import\s+\w|from\s+[\w.]+\s+import\s|@[\w.]+|[A-Za-z_]\w*\s*(?::[^=\n]+)?=[^=]")
 """A line that can start top-level code (a definition, an import, a decorator, an assignment)."""
+_LEAD = re.compile(r"^[ \t]+")
 _MAX_TRIMS = 64
 _THINK_END = "</think>"
 
@@ -58,8 +59,40 @@ def cut_at_stops(text: str, stops: Sequence[str]) -> str:
 
 
 def fenced_blocks(text: str) -> list[str]:
-    """Contents of the markdown code blocks (python or untagged), in order; an unclosed last one counts."""
-    return [m.group(2) for m in _FENCE.finditer(text) if m.group(1).lower() in ("", "python", "py", "python3")]
+    """Contents of the markdown code blocks (python or untagged), in order; an unclosed last one
+    counts, a block whose opening fence is indented (inside a list item) loses that indentation, and
+    code before a first, bare fence is a block the prompt opened (lm-eval's instruct prefix)."""
+    if _opened_by_prompt(text):
+        text = "```python\n" + text
+    out = []
+    for m in _FENCE.finditer(text):
+        if m.group(1).lower() not in ("", "python", "py", "python3"):
+            continue
+        lead = text[text.rfind("\n", 0, m.start()) + 1: m.start()]
+        body = m.group(2)
+        if lead and not lead.strip():
+            body = "\n".join(ln[len(lead):] if ln.startswith(lead) else ln for ln in body.split("\n"))
+        out.append(body)
+    return out
+
+
+def _opened_by_prompt(text: str) -> bool:
+    """The first fence is a bare closing one and the text before it starts with code."""
+    first = text.find("```")
+    if first <= 0 or text[first + 3: text.find("\n", first) if "\n" in text[first:] else len(text)].strip():
+        return False
+    head = next((ln for ln in text[:first].splitlines() if ln.strip()), "")
+    if not head or head[:1].isspace():
+        return bool(head)
+    try:
+        stmts = ast.parse(head.strip()).body
+    except SyntaxError:
+        return bool(_CODE_START.match(head))
+    # A lone word ("Sure", "Solution") parses too, but it is prose.
+    if not stmts:  # a comment line
+        return True
+    lone = stmts[0] if len(stmts) == 1 and isinstance(stmts[0], ast.Expr) else None
+    return not (lone is not None and isinstance(lone.value, ast.Name | ast.Constant))
 
 
 def trim(code: str) -> Source | None:
@@ -156,10 +189,15 @@ def _continuations(prompt: str, text: str) -> Iterator[tuple[str, str]]:
 
 def _shift(lines: list[str], k: int, indent: str) -> str | None:
     """The lines moved right or left so that line k has the prompt body's indentation (a body
-    written at column 0, or with two-space or eight-space indentation); None when impossible."""
-    first = lines[k][: len(lines[k]) - len(lines[k].lstrip())]
-    if first == indent or "\t" in first + indent:
+    written at column 0, with two-space or eight-space indentation, or with tabs); None when
+    impossible."""
+    if "\t" in indent:
         return None
+    expanded = [_LEAD.sub(lambda m: m.group(0).expandtabs(4), ln) for ln in lines]
+    first = expanded[k][: len(expanded[k]) - len(expanded[k].lstrip())]
+    if first == indent:
+        return "\n".join(expanded) if expanded != lines else None
+    lines = expanded
     delta = len(indent) - len(first)
     if delta > 0:
         return "\n".join(" " * delta + ln if ln.strip() else ln for ln in lines)
