@@ -22,7 +22,8 @@ and helpers, and drops tests, prints and `__main__` blocks. The method is record
 Extraction.method and, by the grader, in the grade's detail.
 
 Sample.meta keys read: entry_point, prompt (HumanEval style: the code prompt; may be empty),
-code_prompt (MBPP: always empty).
+code_prompt (MBPP: always empty), test (assert mode: the names it reads that the program defines
+are kept, as the entry point is).
 """
 
 from __future__ import annotations
