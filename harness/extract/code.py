@@ -44,6 +44,7 @@ _FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
 _CODE_START = re.compile(
     r"(?:async\s+def|def|class)\s+\w|import\s+\w|from\s+[\w.]+\s+import\s|@[\w.]+|[A-Za-z_]\w*\s*(?::[^=\n]+)?=[^=]")
 """A line that can start top-level code (a definition, an import, a decorator, an assignment)."""
+_FIRST_FENCE = re.compile(r"```([^\n]*)")
 _LEAD = re.compile(r"^[ \t]+")
 _MAX_TRIMS = 64
 _THINK_END = "</think>"
@@ -78,20 +79,20 @@ def fenced_blocks(text: str) -> list[str]:
 
 
 def _opened_by_prompt(text: str) -> bool:
-    """The first fence is a bare closing one and the text before it starts with code."""
-    first = text.find("```")
-    if first <= 0 or text[first + 3: text.find("\n", first) if "\n" in text[first:] else len(text)].strip():
+    """The first fence is a bare (closing) one and the text before it starts with code."""
+    fence = _FIRST_FENCE.search(text)
+    if fence is None or fence.start() == 0 or fence.group(1).strip():
         return False
-    head = next((ln for ln in text[:first].splitlines() if ln.strip()), "")
+    head = next((ln for ln in text[: fence.start()].splitlines() if ln.strip()), "")
     if not head or head[:1].isspace():
         return bool(head)
     try:
         stmts = ast.parse(head.strip()).body
     except SyntaxError:
         return bool(_CODE_START.match(head))
-    # A lone word ("Sure", "Solution") parses too, but it is prose.
     if not stmts:  # a comment line
         return True
+    # A lone word ("Sure", "Solution") parses too, but it is prose.
     lone = stmts[0] if len(stmts) == 1 and isinstance(stmts[0], ast.Expr) else None
     return not (lone is not None and isinstance(lone.value, ast.Name | ast.Constant))
 
