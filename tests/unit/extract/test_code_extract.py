@@ -71,3 +71,22 @@ def test_sanitize_keeps_transitive_dependencies_and_constants():
     assert "unused" not in out and "__main__" not in out
     for needed in ("import os", "LIMIT = 3", "class Box", "def helper", "def f"):
         assert needed in out
+
+
+def test_bare_first_fence_closes_a_block_only_after_code():
+    from harness.extract.code import fenced_blocks
+
+    assert fenced_blocks("def f(x):\n    return x\n```\n\nIt returns x.") == ["def f(x):\n    return x\n"]
+    assert fenced_blocks("Sure\n```\ndef f():\n    pass\n```\n") == ["def f():\n    pass\n"]
+    assert fenced_blocks("1. Code:\n   ```python\n   def f():\n       pass\n   ```\n") == ["def f():\n    pass\n"]
+
+
+def test_other_blocks_give_only_what_the_program_uses():
+    out = ("```python\nimport pytest\nimport math\n\ndef helper(x):\n    return math.floor(x)\n\n"
+           "def test_it():\n    assert find_zero([1]) == 0\n```\nThen:\n"
+           "```python\nfrom __future__ import annotations\n\ndef find_zero(xs: list):\n    return helper(xs[0])\n```")
+    ex = extract_humaneval(out, HE)
+    code = ex.answer or ""
+    assert ex.method == "fenced-block" and code.startswith("from __future__ import annotations\n")
+    assert "import pytest" not in code and "test_it" not in code
+    assert _names(code) == {"poly", "helper", "find_zero"} and "import math" in code
