@@ -18,7 +18,7 @@ def _run(args: argparse.Namespace) -> int:
     recipe = load_recipe(args.recipe, shards=args.shards)
     out = Path(args.out or f"synth-out/{recipe.name}")
     only = [s.strip() for s in args.stages.split(",") if s.strip()] if args.stages else None
-    executor = make_executor(args.executor, recipe)
+    executor = make_executor(args.executor, recipe.executor.workers or recipe.shards, recipe.executor.ray_address)
     try:
         runs = run_pipeline(recipe, out, executor, only)
     finally:
@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     tiny.add_argument("dir")
     tiny.add_argument("--seed", type=int, default=0)
     tiny.set_defaults(fn=_build_tiny)
+    from synth.scaleup.cli import add_parser as add_scaleup
+
+    add_scaleup(sub)
     return parser
 
 

@@ -6,14 +6,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from synth.errors import RecipeError
-from synth.recipe import Recipe
 
 if TYPE_CHECKING:
     from synth.shardrun import ShardTask
 
 
 class Executor(Protocol):
-    """Runs shard tasks somewhere (local processes, Ray tasks) and returns their results in order."""
+    """Runs tasks (shard tasks, scale-up points) somewhere (local processes, Ray tasks) and returns their
+    results in order."""
 
     name: str
 
@@ -23,14 +23,14 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
-def make_executor(kind: str, recipe: Recipe) -> Executor:
-    """`local` (one spawned process per shard) or `ray` (one Ray task per shard)."""
+def make_executor(kind: str, workers: int = 1, address: str = "") -> Executor:
+    """`local` (one spawned process per task, `workers` at a time) or `ray` (one Ray task per task)."""
     if kind == "local":
         from synth.executors.local import LocalExecutor
 
-        return LocalExecutor(workers=recipe.executor.workers or recipe.shards)
+        return LocalExecutor(workers=workers)
     if kind == "ray":
         from synth.executors.ray import RayExecutor
 
-        return RayExecutor(address=recipe.executor.ray_address)
+        return RayExecutor(address=address)
     raise RecipeError(f"unknown executor {kind!r}: use local or ray")

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from harness.config import stable_hash
 from synth.context import Resources
 from synth.errors import RecipeError, SynthError
-from synth.io import atomic_write_json, atomic_write_lines
+from synth.io import StageDir, atomic_write_json, atomic_write_lines
 from synth.stages.base import BaseStage, local_checkpoints
 from synth.train.settings import TRAINER_DIR, TrainSettings
 
@@ -78,24 +78,30 @@ class TrainStage(BaseStage):
     def job_extra(self, tok: Any) -> dict[str, Any]:
         return {}
 
-    def _load_tokenizer(self) -> Any:
+    def load_tokenizer(self) -> Any:
         from transformers import AutoTokenizer
 
         return AutoTokenizer.from_pretrained(self.base_path())
 
     def train(self, task: Any) -> dict[str, Any]:
+        """The stage's one job: gather its rows, then `fit`."""
+        tok = self.load_tokenizer()
+        rows, eval_rows = self.rows(task, tok)
+        lineage = {d.name: d.key for d in task.dirs[: task.stage_index]}
+        return self.fit(task.stage_dir, tok, rows, eval_rows, lineage, list(self.cfg.data))
+
+    def fit(self, sd: StageDir, tok: Any, rows: list[dict[str, Any]], eval_rows: list[dict[str, Any]],
+            lineage: dict[str, Any], sources: list[Any]) -> dict[str, Any]:
+        """Train on `rows` into `sd` (checkpoint, card, loss curve), then write stats and the done marker."""
         from synth.train.launch import launch
 
         start = time.monotonic()
-        out = task.stage_dir.root
-        tok = self._load_tokenizer()
-        rows, eval_rows = self.rows(task, tok)
+        out = sd.root
         spec = {"kind": self.kind, "base": self.base_path(), "out": str(out), "seed": self.recipe.seed,
                 "settings": {f: getattr(self.cfg, f) for f in TrainSettings.__dataclass_fields__},
                 **self.job_extra(tok),
-                "card": {"stage": self.name, "version": self.version, "key": task.stage_dir.key,
-                         "lineage": {d.name: d.key for d in task.dirs[: task.stage_index]},
-                         "data": {**write_rows(out / "data.jsonl", rows), "sources": list(self.cfg.data),
+                "card": {"stage": self.name, "version": self.version, "key": sd.key, "lineage": lineage,
+                         "data": {**write_rows(out / "data.jsonl", rows), "sources": sources,
                                   "eval_rows": len(eval_rows)}}}
         spec["data"] = str(out / "data.jsonl")
         if eval_rows:
@@ -105,10 +111,9 @@ class TrainStage(BaseStage):
         stats = {"in": len(rows), "out": 0, "dropped": {}, "tokens": {"prompt": card["tokens_seen"], "completion": 0},
                  "seconds": round(time.monotonic() - start, 3),
                  "extra": {"optimizer_steps": card["optimizer_steps"], "loss": card["loss"]["last"]}}
-        atomic_write_json(task.stage_dir.stats(0), stats)
-        atomic_write_json(task.stage_dir.marker(0), {
-            "stage": self.name, "version": self.version, "key": task.stage_dir.key, "shard": 0, "records": 0,
-            "sha256": card["checkpoint"]["fingerprint"]})
+        atomic_write_json(sd.stats(0), stats)
+        atomic_write_json(sd.marker(0), {"stage": self.name, "version": self.version, "key": sd.key, "shard": 0,
+                                         "records": 0, "sha256": card["checkpoint"]["fingerprint"]})
         # Trainer checkpoints (optimizer state: twice the model) only serve a resume; the stage is done.
         shutil.rmtree(out / TRAINER_DIR, ignore_errors=True)
         return stats

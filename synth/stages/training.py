@@ -140,8 +140,8 @@ class Sft(TrainStage):
     Config = SftConfig
     cfg: SftConfig
 
-    def _load_tokenizer(self) -> Any:
-        tok = super()._load_tokenizer()
+    def load_tokenizer(self) -> Any:
+        tok = super().load_tokenizer()
         template = template_text(self.cfg.chat_template)
         if template:
             tok.chat_template = template

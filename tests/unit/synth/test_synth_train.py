@@ -68,7 +68,8 @@ def assert_nothing_done(out: Path) -> None:
 
 def test_qft_trains_prefix_question_end_of_turn(ckpts: dict[str, Path], tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    path = recipe(tmp_path, {"writer": {**HF, "model": str(ckpts["chat"])}}, {"qft": qft(questions(tmp_path / "q.jsonl", 12))})
+    path = recipe(tmp_path, {"writer": {**HF, "model": str(ckpts["chat"])}},
+                  {"qft": qft(questions(tmp_path / "q.jsonl", 12))})
     code, err = run(path, tmp_path / "out", capsys)
     assert code == 0, err
     (root,) = (tmp_path / "out").glob("00-qft/v*")
