@@ -4,6 +4,7 @@ Every key is required (no hidden defaults that move scores); a missing or misspe
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,7 +81,7 @@ def _sizes(raw: Any) -> tuple[float, ...]:
     if not isinstance(raw, (list, tuple)) or not raw:
         raise RecipeError("scale_up.sizes: give a list of increasing counts (e.g. [125000, 250000]) or fractions")
     sizes = tuple(float(s) for s in raw)
-    if any(b <= a for a, b in zip(sizes, sizes[1:], strict=False)) or sizes[0] <= 0:
+    if any(b <= a for a, b in itertools.pairwise(sizes)) or sizes[0] <= 0:
         raise RecipeError(f"scale_up.sizes must be positive and increasing, got {list(raw)}")
     if not all(s <= 1.0 for s in sizes) and not all(s.is_integer() for s in sizes):
         raise RecipeError("scale_up.sizes: use row counts, or fractions (all at most 1), not both")
