@@ -57,7 +57,14 @@ def _units(recipe: Recipe, scope: str) -> range:
 
 
 def _check_input(recipe: Recipe, dirs: list[StageDir], i: int) -> None:
+    """The records a stage reads and the checkpoints of training stages it uses must be done."""
     stage = build_stage(recipe, i)
+    by_name = {d.name: d for d in dirs}
+    for role in stage.roles():
+        source = recipe.model_stages.get(role)
+        if source is not None and not by_name[source].is_done(0):
+            raise MissingInputError(f"stage {stage.name} uses model {role!r} from stage {source}, which has not "
+                                    f"finished in {by_name[source].root}: run stage {source} first")
     if i == 0 or not stage.consumes:
         return
     prev = dirs[i - 1]

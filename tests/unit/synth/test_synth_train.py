@@ -194,3 +194,12 @@ def test_accelerate_launch_runs_the_same_job(ckpts: dict[str, Path], tmp_path: P
     assert job["settings"]["launcher"] == "accelerate"
     card = json.loads((root / "training_card.json").read_text())
     assert card["optimizer_steps"] == 3 and (root / "checkpoint" / "model.safetensors").is_file()
+
+
+def test_a_stage_using_an_unfinished_training_stage_is_one_line(ckpts: dict[str, Path], tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    models = {"writer": {**HF, "model": str(ckpts["chat"])}, "qgen_qft": {**HF, "from_stage": "qft"}}
+    stages = {"qft": qft(questions(tmp_path / "q.jsonl", 6)), "qpo_pairs": {**PAIRS, "model": "qgen_qft"}}
+    code = main(["run", str(recipe(tmp_path, models, stages)), "--stages", "qpo_pairs", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and err.count("\n") == 0 and "uses model 'qgen_qft' from stage qft, which has not finished" in err
