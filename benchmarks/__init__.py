@@ -16,4 +16,5 @@ MODULES: tuple[str, ...] = (
     "mbpp",
     "mbpp_sanitized",
     "mbpp_plus",
+    "arith",
 )

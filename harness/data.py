@@ -1,9 +1,10 @@
 """Resolve and load a benchmark's rows, then check row count and content fingerprint.
 
-Resolution order: an explicit data dir (`--data-dir`, else `HARNESS_DATA_DIR`), then an installed
-package that ships the data, then the Hugging Face hub through `datasets` at a pinned revision
-(skipped when offline). The fingerprint is computed over record content (canonical JSON of the
-declared fields), so the same data from a hub parquet and a local jsonl agree.
+A procedural benchmark generates its rows (no data dir needed). Otherwise the resolution order: an
+explicit data dir (`--data-dir`, else `HARNESS_DATA_DIR`), then an installed package that ships the
+data, then the Hugging Face hub through `datasets` at a pinned revision (skipped when offline).
+The fingerprint is computed over record content (canonical JSON of the declared fields),
+so the same data from a hub parquet and a local jsonl agree.
 """
 
 from __future__ import annotations
@@ -109,6 +110,8 @@ def _from_hub(spec: DataSpec) -> list[dict[str, Any]]:
 
 def load_rows(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None) -> tuple[list[dict[str, Any]], str]:
     """The raw rows and a description of where they came from, trying each source in order."""
+    if spec.generate is not None:
+        return spec.generate(), f"generated:{spec.local}"
     looked: list[str] = []
     base = resolve_data_dir(data_dir)
     if base is not None:
@@ -172,10 +175,13 @@ def load_benchmark(
 def source_digest(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None) -> str | None:
     """sha256 over the raw bytes of the files a benchmark's rows would be read from: every file in
     the folder of `spec.local` (an id or few-shot file beside the data counts too), or the
-    package's file; None when the rows would come from the hub (nothing local to hash).
+    package's file, or the declared fingerprint of generated rows; None when the rows would come from
+    the hub (nothing local to hash).
 
     Cheap next to loading and fingerprinting the rows; instant reruns use it to notice a data change.
     """
+    if spec.generate is not None:  # rows made by code, which the rerun key hashes already
+        return hashlib.sha256(f"generated:{spec.local}:{spec.fingerprint}".encode()).hexdigest()
     base = resolve_data_dir(data_dir)
     if base is not None and (base / spec.local).is_file():
         folder = (base / spec.local).parent

@@ -5,6 +5,8 @@ Averages (documented, fixed):
 - `avg_in_domain`: gsm8k, math, math500 (the distributions the SFT seed questions come from).
 - `avg_out_domain`: college_math, olympiadbench, gsm_hard, aime24.
 An average is only given when the row has every member; it is marked when a member is marked.
+Benchmarks of a separate group (`SEPARATE_GROUPS`: the procedural `arith` of the tiny CPU world)
+stand after the averages, in their own group, and never enter one.
 
 Marks say, rather than silently average, what makes a cell not comparable: `*` the run was limited
 (`--limit`), `†` runs on this board measured different versions of the benchmark.
@@ -30,6 +32,8 @@ AVERAGES: dict[str, tuple[str, ...]] = {
     "avg_in_domain": ("gsm8k", "math", "math500"),
     "avg_out_domain": ("college_math", "olympiadbench", "gsm_hard", "aime24"),
 }
+SEPARATE_GROUPS: dict[str, tuple[str, ...]] = {"tiny": ("arith",)}
+"""Column groups shown apart from the paper's benchmarks, after the averages (name -> members)."""
 BENCH_ORDER = ("gsm8k", "math", "math500", "college_math", "olympiadbench", "gsm_hard", "aime24",
                "humaneval", "humaneval_plus", "mbpp", "mbpp_plus")
 MARK_LIMITED = "*"
@@ -73,10 +77,12 @@ class Leaderboard:
     rows: tuple[Row, ...]
     footnotes: tuple[str, ...]
     group_by: str | None = None
+    separate: tuple[str, ...] = ()
+    """Benchmarks of a SEPARATE_GROUPS group, shown after the averages."""
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return self.benchmarks + self.averages
+        return self.benchmarks + self.averages + self.separate
 
 
 @dataclass(frozen=True)
@@ -165,20 +171,23 @@ def build(runs: Sequence[Run], cfg: LeaderboardConfig) -> Leaderboard:
     ours = harness_benchmarks()
     published = {name for row in rows if row.source == "published" for name in row.cells}
     present = {name for row in rows if row.source == "measured" for name in row.cells} if runs else published & ours
-    benches = cfg.benchmarks or tuple(sorted(present, key=_bench_key))
+    chosen = cfg.benchmarks or tuple(sorted(present, key=_bench_key))
+    apart = {b for members in SEPARATE_GROUPS.values() for b in members}
+    benches = tuple(b for b in chosen if b not in apart)
+    separate = tuple(b for members in SEPARATE_GROUPS.values() for b in members if b in chosen)
     # Published rows sit beside ours where they share a column; the others would be rows of dashes.
-    rows = [r for r in rows if r.source == "measured" or any(b in r.cells for b in benches)]
-    foreign = sorted({n for r in rows if r.source == "published" for n in r.cells} - ours - set(benches))
+    rows = [r for r in rows if r.source == "measured" or any(b in r.cells for b in chosen)]
+    foreign = sorted({n for r in rows if r.source == "published" for n in r.cells} - ours - set(chosen))
     averages = tuple(a for a, members in AVERAGES.items() if set(members) <= set(benches))
     rows = [Row(r.label, r.source, r.checkpoint, r.origin, r.tags,
                 {**r.cells, **{a: _average(r.cells, AVERAGES[a]) for a in averages}}, r.group) for r in rows]
     if cfg.group_by:
         rows.sort(key=lambda r: (r.group == "—", r.group))
-    notes = _footnotes(rows, benches, averages, conflicts)
+    notes = _footnotes(rows, (*benches, *separate), averages, conflicts)
     if foreign:
         notes += (f"published rows also report {', '.join(foreign)}: not harness benchmarks, not shown and "
                   "never averaged (--benchmarks NAME shows one)",)
-    return Leaderboard(benches, averages, tuple(rows), notes, cfg.group_by)
+    return Leaderboard(benches, averages, tuple(rows), notes, cfg.group_by, separate)
 
 
 def harness_benchmarks() -> set[str]:
@@ -198,6 +207,11 @@ def _footnotes(rows: Sequence[Row], benches: Sequence[str], averages: Sequence[s
         notes.append("— not measured; an average is only given when the row has all of its benchmarks")
     for a in averages:
         notes.append(f"{a} = mean of {', '.join(AVERAGES[a])}")
+    for group, members in SEPARATE_GROUPS.items():
+        shown = [m for m in members if m in benches]
+        if shown:
+            notes.append(f"{group}: {', '.join(shown)}: a group of its own (procedural, for the CPU demo), "
+                         "never in an average")
     if any(r.source == "published" for r in rows):
         sources = sorted({r.origin for r in rows if r.source == "published"})
         notes.append("[published] rows are the authors' numbers, not measured here: " + "; ".join(sources))
@@ -231,7 +245,10 @@ def to_json(board: Leaderboard) -> dict[str, Any]:
 
     return {
         "benchmarks": list(board.benchmarks),
+        "columns": list(board.columns),
         "averages": {a: list(AVERAGES[a]) for a in board.averages},
+        "groups": {g: [m for m in ms if m in board.separate] for g, ms in SEPARATE_GROUPS.items()
+                   if set(ms) & set(board.separate)},
         "group_by": board.group_by,
         "rows": [{"label": r.label, "source": r.source, "checkpoint": r.checkpoint, "origin": r.origin,
                   "tags": dict(r.tags), "group": r.group,

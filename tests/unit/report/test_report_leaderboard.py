@@ -145,3 +145,20 @@ def test_group_by_and_benchmark_selection(runs: Path, tmp_path: Path) -> None:
 def test_not_a_run_directory_is_one_clear_line(tmp_path: Path) -> None:
     code, out, err = cli(["leaderboard", str(tmp_path)])
     assert code == 2 and out == "" and err.count("\n") == 1 and "manifest.json" in err
+
+
+def test_tiny_arith_stands_in_a_group_of_its_own(runs: Path) -> None:
+    write_run(runs, "r3", {**{b: _flags(40, 20) for b in FULL}, "arith": _flags(40, 30)}, created="2025-01-03")
+    data = json.loads(_board([str(runs), "--format", "json", "--published", "none"]))
+    assert "arith" not in data["benchmarks"] and data["groups"] == {"tiny": ["arith"]}
+    assert data["columns"][-1] == "arith" and data["columns"].index("avg_paper") < data["columns"].index("arith")
+    assert all("arith" not in members for members in data["averages"].values())
+    rows = {r["label"]: r["cells"] for r in data["rows"]}
+    assert rows["r3"]["arith"]["score"] == 0.75 and rows["r3"]["avg_paper"]["score"] == 0.5
+    assert rows["r1"]["arith"]["score"] is None
+    assert any(n.startswith("tiny: arith") for n in data["footnotes"])
+    parser = _Cells()
+    parser.feed(_board([str(runs), "--format", "html", "--published", "none"]))
+    assert parser.rows[0][-1] == "arith"
+    only = json.loads(_board([str(runs), "--format", "json", "--published", "none", "--benchmarks", "arith"]))
+    assert only["benchmarks"] == [] and only["columns"] == ["arith"] and only["averages"] == {}
