@@ -148,7 +148,7 @@ def test_cli_verify_passes_on_real_data(data_dir: Path) -> None:
     for bench in all_benchmarks():  # what was verified, per benchmark: rows, fingerprint, source
         words = lines[bench.name]
         assert words[2] == f"v{bench.version}" and words[3:5] == [str(bench.data.expected_rows), "rows"]
-        assert words[5:7] == ["fingerprint", bench.data.fingerprint] and words[7].startswith(("file:", "package:"))
+        assert words[5:7] == ["fingerprint", bench.data.fingerprint] and words[7].startswith(("file:", "package:", "generated:"))
 
 
 def test_cli_verify_names_a_changed_byte(tmp_path: Path, data_dir: Path) -> None:
