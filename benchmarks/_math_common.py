@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from harness.benchmark import Benchmark, DataSpec, ToSample
@@ -56,6 +56,7 @@ def math_benchmark(
     numeric: bool = False,
     breakdown: tuple[str, ...] = (),
     suites: tuple[str, ...] = MATH_SUITES,
+    reference: Callable[[str], str | None] | None = None,
 ) -> Benchmark:
     """A math declaration with the standard extractor and grader.
 
@@ -75,4 +76,5 @@ def math_benchmark(
         prompt_family="math",
         breakdown=breakdown,
         suites=suites,
+        reference=reference,
     )

@@ -83,3 +83,6 @@ class Benchmark:
     """Exemplars for few-shot prompt formats, in order."""
     suites: tuple[str, ...] = field(default=())
     """Named suites this benchmark belongs to besides 'all'."""
+    reference: Callable[[str], str | None] | None = None
+    """A procedural benchmark's own answer to a question written in its templates (None when the
+    text is not one of them): lets synthetic data in its style be checked against a real gold."""

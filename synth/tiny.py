@@ -104,7 +104,7 @@ def build_tiny_models(root: str | Path, seed: int = 0) -> dict[str, Path]:
         if optimizer.exists():
             shutil.rmtree(optimizer)
         shutil.copytree(chat, optimizer)
-        _imprint(optimizer, optimizer_texts(random.Random(seed), 300), steps=150, seed=seed)
+        _imprint(optimizer, optimizer_texts(seed, 300), steps=150, seed=seed)
         (optimizer / "synth-optimizer.json").write_text(json.dumps(meta))
     base = build_tiny_checkpoint(root / "base", seed=seed + 1, train_steps=1)
     from synth.tiny_world import write_qft_questions
