@@ -48,7 +48,9 @@ _PHRASE_RE = re.compile(
 )
 _HASHES_RE = re.compile(r"####\s*")
 _NUMBER_RE = re.compile(r"-?\$?\d[\d,]*(?:\.\d+)?|-?\.\d+")
-_SENTENCE_END_RE = re.compile(r"\n|\.(?=\s|$)")
+_SENTENCE_END_RE = re.compile(r"\n|(?<![0-9]\.\.)(?<![0-9]\.)\.(?=\s|$)")
+# A repeating decimal's ellipsis (`0.333...`) is part of the answer, not the end of the sentence.
+_ELLIPSIS_END_RE = re.compile(r"[0-9]\.\.\.$")
 # Minerva's closing sentence, with the optional "Final Answer:" lead-in that belongs to it.
 _MINERVA_RE = re.compile(
     r"(?:final\s+answer\s*:\s*)?the\s+final\s+answer\s+is\s*(?P<ans>.*?)\s*i\s+hope\s+it\s+is\s+correct", re.I | re.S
@@ -160,7 +162,7 @@ def _anchored(text: str) -> Extraction | None:
         inner = list(_FINAL_IS_RE.finditer(answer))
         if inner:  # the answer follows the last "the final answer is" before the closing
             answer, start = answer[inner[-1].end() :], last.start("ans") + inner[-1].start()
-        answer = answer.strip().rstrip(".").strip()
+        answer = _end_period(answer)
         if not answer.strip(" .$"):  # "The final answer is $$." states that there is no answer
             return Extraction(None, "minerva", ExtractStatus.NO_ANSWER, (answer,))
         found.append((start, "minerva", answer))
@@ -175,7 +177,13 @@ def _anchored(text: str) -> Extraction | None:
     if not found:
         return None
     _, method, answer = max(found, key=lambda f: f[0])
-    return Extraction(answer.strip().rstrip(".").strip(), method, ExtractStatus.OK, (answer,))
+    return Extraction(_end_period(answer), method, ExtractStatus.OK, (answer,))
+
+
+def _end_period(answer: str) -> str:
+    """The answer without its closing periods, unless they are a decimal's ellipsis (`0.333...`)."""
+    answer = answer.strip()
+    return answer if _ELLIPSIS_END_RE.search(answer) else answer.rstrip(".").strip()
 
 
 def _last_number(text: str) -> Extraction | None:

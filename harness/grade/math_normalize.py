@@ -32,7 +32,7 @@ _RENAME = [
     (re.compile(r"\\neq?(?![a-zA-Z])"), r"\\ne "),
     (re.compile(r"\\lbrace(?![a-zA-Z])"), r"\\{"),
     (re.compile(r"\\rbrace(?![a-zA-Z])"), r"\\}"),
-    (re.compile(r"\\(?:varnothing|emptyset)(?![a-zA-Z])|\\\{\s*\\\}"), r"\\emptyset"),
+    (re.compile(r"\\(?:varnothing|emptyset|oslash)(?![a-zA-Z])|\\\{\s*\\\}"), r"\\emptyset"),
     (re.compile(r"\\infinity(?![a-zA-Z])|\+\s*\\infty"), r"\\infty"),
     (re.compile(r"\\mathbb\{R\}|\\mathbb R(?![a-zA-Z])"), r"(-\\infty,\\infty)"),
     (re.compile(r"\{,\}"), ","),
@@ -162,12 +162,20 @@ def normalize(text: str) -> str:
 
 
 def _set_words(s: str) -> str:
-    """`all real numbers` is `(-\\infty,\\infty)`; `no real solutions` is the empty set (whole answers only)."""
+    """`all real numbers` is `(-\\infty,\\infty)`; `no real solutions` is the empty set (whole answers only).
+
+    A gold saying it twice (CollegeMATH's `No solution : \\oslash`) is the set both halves name.
+    """
     low = s.lower().strip()
     if _ALL_REALS_RE.fullmatch(low):
         return "(-\\infty,\\infty)"
     if _NO_SOLUTION_RE.fullmatch(low):
         return "\\emptyset"
+    halves = low.split(":")
+    if len(halves) == 2 and all(halves):
+        named = {_set_words(h.strip()) for h in halves}
+        if len(named) == 1 and named <= {"(-\\infty,\\infty)", "\\emptyset"}:
+            return named.pop()
     return s
 
 
