@@ -42,7 +42,10 @@ _GLUE_RE = re.compile(
 # A part label before a box: `(b)`, `**(b)**`, `b)`, `Part (ii):`.
 _PART_LABEL_RE = re.compile(r"(?<![A-Za-z\\])\(?([a-h]|i{1,3}|iv|vi{0,3})\)(?=[\s*:.$\\])", re.I)
 _LABEL_ORDERS = ("abcdefgh", ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii"))
-_MATH_SPAN_RE = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<![\\$])\$([^$]+?)\$", re.S)
+# Spans are capped in length so that many unclosed openers cost linear, not quadratic, time.
+_MATH_SPAN_RE = re.compile(
+    r"\$\$([^$]{1,2000})\$\$|\\\[(.{1,2000}?)\\\]|\\\((.{1,2000}?)\\\)|(?<![\\$])\$([^$]{1,2000})\$", re.S
+)
 _PHRASE_RE = re.compile(
     r"(?:the\s+(?:final\s+)?answer\s+is|final\s+answer\s*(?:is)?\s*:|answer\s*:)\s*:?\s*", re.I
 )

@@ -27,8 +27,10 @@ _DROP_RE = re.compile(
 )
 _RENAME = [
     (re.compile(r"\\[dt]frac(?![a-zA-Z])"), r"\\frac"),
-    (re.compile(r"\\leq?(?![a-zA-Z])|\\leqslant(?![a-zA-Z])"), r"\\le "),
-    (re.compile(r"\\geq?(?![a-zA-Z])|\\geqslant(?![a-zA-Z])"), r"\\ge "),
+    (re.compile(r"\\leq?(?![a-zA-Z])|\\leqslant(?![a-zA-Z])|<="), r"\\le "),
+    (re.compile(r"\\geq?(?![a-zA-Z])|\\geqslant(?![a-zA-Z])|>="), r"\\ge "),
+    (re.compile(r"\\lt(?![a-zA-Z])"), "<"),
+    (re.compile(r"\\gt(?![a-zA-Z])"), ">"),
     (re.compile(r"\\neq?(?![a-zA-Z])"), r"\\ne "),
     (re.compile(r"\\lbrace(?![a-zA-Z])"), r"\\{"),
     (re.compile(r"\\rbrace(?![a-zA-Z])"), r"\\}"),
@@ -72,6 +74,7 @@ _PLAIN_MARK_RE = re.compile(r"\*|(?<![a-zA-Z])(?:pi|sqrt|exp|ln|log|sin|cos|tan)
 _ORDINAL_RE = re.compile(r"(?<=[0-9])\s*(?:\^\s*\{?\s*)?(?:st|nd|rd|th)\s*\}?(?![a-zA-Z])")
 # A decimal whose digits repeat, written with an ellipsis (`0.4545...`, `0.1666\\ldots`): rewritten with
 # `\\overline` once the repeating block is found, so one literal parser reads both spellings.
+MAX_REPEAT_DIGITS = 40
 _ELLIPSIS_DECIMAL_RE = re.compile(r"(?<![0-9.])([0-9]*)\.([0-9]+)\s*(?:\\ldots|\.\.\.)")
 # Whole answers that name the set of all reals or the empty set in words.
 _ALL_REALS_RE = re.compile(
@@ -182,6 +185,8 @@ def _set_words(s: str) -> str:
 def _overline_repeat(m: re.Match[str]) -> str:
     """`0.1666...` -> `0.1\\overline{6}`: the shortest block that repeats at least twice to the end."""
     whole, digits = m.group(1), m.group(2)
+    if len(digits) > MAX_REPEAT_DIGITS:  # the search is cubic in the digits: long runs stay as written
+        return m.group(0)
     for start in range(len(digits)):
         tail = digits[start:]
         for period in range(1, len(tail) // 2 + 1):

@@ -204,14 +204,15 @@ def names_quantity(lhs: str, gold_side: bool) -> bool:
 
     `g(3)`, `m+n`, `PQ`, `ab`, `\\frac{AE}{EC}`, `A_1:A_2`, `E(X)` do; an unsolved equation in one
     variable (`2x+1`, `\\sqrt{t}`) does not. A gold equation in the coordinates x, y, z (a line, a
-    curve, a plane, a quadratic equation) is itself the answer, so its right side alone is not.
+    curve, a plane, a quadratic equation), or in a sum of terms (`a^2 + b = 0`), is itself the answer,
+    so its right side alone is not.
     """
     lhs = _DECORATED_RE.sub(" N ", lhs)
     names = _names(lhs)
     if not names or _BINDER_RE.search(lhs):
         return True
-    if gold_side and names & _COORDINATES:
-        return False
+    if gold_side and (names & _COORDINATES or len(split_top(lhs.lstrip("-"), ("+", "-"))) > 1):
+        return False  # `x^2 + y^2 = 13`, `a^2 + b = 0`: a relation between variables is itself the answer
     if len(names) == 1:
         body = _POWER_RE.sub("", _CALL_RE.sub(r"\1", _ENV_RE.sub(" ", lhs)))
         body = _NAME_RE.sub("v", _COMMAND_RE.sub(lambda m: "+" if _UNSOLVED_RE.match(m.group(0)) else " ", body))
