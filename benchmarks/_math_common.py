@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 MATH_SUITES = ("math",)
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 # A question whose answers form a sequence: "Write out the first four terms of the given sequence",
-# "... respectively", "... in that order".
+# "... in that order". ("respectively" is not enough: MATH uses it for the givens, not the answers.)
 _ORDER_ASKED_RE = re.compile(
-    r"\bfirst\s+(?:\w+\s+)?terms\b|\bterms\s+of\s+the\s+(?:given\s+)?sequence\b|\brespectively\b"
+    r"\bfirst\s+(?:\w+\s+)?terms\b|\bterms\s+of\s+the\s+(?:given\s+)?sequence\b"
     r"|\bin\s+(?:that|this|the\s+same)\s+order\b",
     re.I,
 )

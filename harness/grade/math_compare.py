@@ -154,10 +154,11 @@ def fast_leaf_eq(hints: Hints, tol: Tolerances) -> Any:
             return True, "string"
         if mode == "equation":
             raise NeedSympy
-        g, p = _base_ten(g), _base_ten(p)
-        based = _compare_bases(g, p)
-        if based is not None:
-            return based
+        if "_" in g or "_" in p:  # `221_3`: a numeral in base 3, or `1011_{10}`
+            g, p = _base_ten(g), _base_ten(p)
+            based = _compare_bases(g, p)
+            if based is not None:
+                return based
         g_clock, p_clock = CLOCK_RE.match(compact(g)), CLOCK_RE.match(compact(p))
         if g_clock or p_clock:  # `12:00` is a time or a ratio, never a number: every part must agree
             same = bool(g_clock and p_clock and _ints(g) == _ints(p))
@@ -282,7 +283,7 @@ def compare_answers(prep: Prepared, hints: Hints, leaf: Any) -> tuple[bool, str]
     g_tree = parse_structure(prep.gold, thousands_ok=not hints.multi_answer)
     p_tree = parse_structure(prep.pred, thousands_ok=not hints.multi_answer)
     if hints.ordered and isinstance(g_tree, Collection) and g_tree.kind == "list":
-        g_tree = Collection("tuple", g_tree.items)  # a sequence; a `\\{...\\}` set gold stays unordered
+        g_tree = Collection("tuple", g_tree.items)  # a sequence; a `\{...\}` set gold stays unordered
     return compare(g_tree, p_tree, leaf)
 
 

@@ -84,6 +84,7 @@ _NO_SOLUTION_RE = re.compile(
     r"(?:there\s+(?:are|is)\s+)?no\s+(?:real\s+)?(?:solutions?|roots?|values?|such\s+[a-z]+)|none|empty\s+set"
     r"|the\s+empty\s+set"
 )
+_SET_WORD_HINT_RE = re.compile(r"real|no|empty")
 _PERCENT_RE = re.compile(r"\s*\\?%\s*$|\s*\\text\{\s*percent\s*\}\s*$|\s+percent$")
 
 # Units a plain-number answer may carry: known unit words (single letters only with a space before them,
@@ -170,6 +171,8 @@ def _set_words(s: str) -> str:
     A gold saying it twice (CollegeMATH's `No solution : \\oslash`) is the set both halves name.
     """
     low = s.lower().strip()
+    if not _SET_WORD_HINT_RE.search(low):  # most answers: no regex work
+        return s
     if _ALL_REALS_RE.fullmatch(low):
         return "(-\\infty,\\infty)"
     if _NO_SOLUTION_RE.fullmatch(low):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from harness.grade.math_normalize import compact, split_units
+from harness.grade.math_parts import split_parts
 
 MAX_ITEMS = 64
 MAX_DEPTH = 8
@@ -172,28 +173,6 @@ def has_variables(s: str) -> bool:
     return bool(re.search(r"[a-zA-Z]", _COMMAND_RE.sub("", s)))
 
 
-# A part label of a several-part answer: `(a) 4, (b) 9`, `\\text{(i)} 2 \\text{(ii)} 5` once unwrapped.
-_PART_LABEL_RE = re.compile(r"(?:^|(?<=[\s,;]))(?:part\s*)?\(([a-h]|i{1,3}|iv|vi{0,3})\)\s*[:.]?\s*", re.I)
-_LABEL_ORDER = ("abcdefgh", ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii"))
-_PART_GLUE_RE = re.compile(r"^(?:[\s,;]|and\b|\\quad)+|(?:[\s,;]|\band|\\quad)+$")
-
-
-def split_parts(s: str) -> list[str] | None:
-    """The answers of `(a) 4, (b) 9` in label order; None unless the whole of `s` is two or more parts.
-
-    Labels must run in order from the first (`(a), (b)` or `(i), (ii)`), with nothing before the first.
-    """
-    found = list(_PART_LABEL_RE.finditer(s))
-    if len(found) < 2 or found[0].start() != 0:
-        return None
-    labels = [m.group(1).lower() for m in found]
-    if not any(list(order[: len(labels)]) == labels for order in _LABEL_ORDER):
-        return None
-    ends = [m.start() for m in found[1:]] + [len(s)]
-    parts = [_PART_GLUE_RE.sub("", s[m.end() : end]) for m, end in zip(found, ends, strict=True)]
-    return parts if all(parts) else None
-
-
 def _names(s: str) -> set[str]:
     """The variable names of `s` (`a_1`, `P`, `x`), without commands, environments and the constants e, i."""
     return set(_NAME_RE.findall(_COMMAND_RE.sub(" ", _ENV_RE.sub(" ", s)))) - _CONSTANTS
@@ -267,7 +246,7 @@ def _matrix(pre: str, body: str) -> Matrix:
     """Rows and cells; a scalar factor before the matrix multiplies every cell."""
     rows = [r for r in split_top(body, ("\\\\",)) if r]
     cells = [split_top(r, ("&",)) for r in rows]
-    pre = _TIMES_TAIL_RE.sub("", pre)  # `2 \\cdot \\begin{pmatrix}`: the product sign is not part of the factor
+    pre = _TIMES_TAIL_RE.sub("", pre)  # `2 \cdot \begin{pmatrix}`: the product sign is not part of the factor
     if pre:
         factor = "-1" if pre == "-" else pre
         cells = [[f"({factor}) \\cdot ({c})" for c in row] for row in cells]
