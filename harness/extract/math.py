@@ -33,10 +33,11 @@ PHRASE_WINDOW_CHARS = 8_000
 never cut to the grader's `max_answer_chars`: the grader must see that an answer is too large. An
 answer cut at this window is still 4x the grader's default limit, so it is graded `answer_too_large`."""
 
-# Between boxes of one answer: punctuation, math delimiters, "and"/"or", and a variable being assigned
-# (`x = \\boxed{3} or x = \\boxed{7}`).
+# Between boxes of one answer: punctuation, math delimiters, LaTeX spacing and line breaks, "and"/"or",
+# and a variable being assigned (`x = \\boxed{3} or x = \\boxed{7}`).
 _GLUE_RE = re.compile(
-    r"^(?:\s|\$|\\\(|\\\)|\\\[|\\\]|[,;.&]|\band\b|\bor\b|\\quad|\\text\{\s*(?:and|or)\s*\}"
+    r"^(?:\s|\$|\\\(|\\\)|\\\[|\\\]|[,;.&~]|\band\b|\bor\b|\\q?quad(?![a-zA-Z])|\\[,;:! ]|\\\\"
+    r"|\\text\{\s*(?:and|or)\s*\}"
     r"|(?<![A-Za-z])[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?\s*=)*$"
 )
 # A part label before a box: `(b)`, `**(b)**`, `b)`, `Part (ii):`.

@@ -38,6 +38,10 @@ CASES = [
      "(i) 2, (ii) 5, (iii) 1", "boxed_parts", "ok"),
     ("(b) $\\boxed{4}$ (c) $\\boxed{9}$", "9", "boxed", "ok"),
     ("(a) $\\boxed{4}$ (c) $\\boxed{9}$", "9", "boxed", "ok"),
+    (r"$\boxed{3},\ \boxed{7}$", "3, 7", "boxed_multi", "ambiguous"),
+    (r"\boxed{3} \qquad \boxed{7}", "3, 7", "boxed_multi", "ambiguous"),
+    (r"\boxed{3}~\text{and}~\boxed{7}", "3, 7", "boxed_multi", "ambiguous"),
+    (r"\boxed{3} \quadrant \boxed{4}", "4", "boxed", "ok"),
     ("The answer is 0.333...", "0.333...", "answer_is", "ok"),
     ("The answer is 0.5.", "0.5", "answer_is", "ok"),
 ]
