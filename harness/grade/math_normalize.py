@@ -85,6 +85,13 @@ _NO_SOLUTION_RE = re.compile(
     r"|the\s+empty\s+set"
 )
 _SET_WORD_HINT_RE = re.compile(r"real|no|empty")
+# Words before a number that only qualify or label it (`about 42`, `\\approx 42`, `Total: 30`, `USD 7`):
+# a closed list, so that `at least 42`, `not 42` or a variable `a + 5` keep their meaning.
+_PREFIX_RE = re.compile(
+    r"^(?:(?:the|a\s+total\s+of|total(?:\s+of)?|answer|about|approximately|approx\.?|around|roughly|exactly"
+    r"|only|just|usd|eur|gbp|inr|rs\.?)\s*:?\s*|\\approx\s*|\\sim\s*|=\s*)+(?=[$\\0-9.]|-[0-9])",
+    re.I,
+)
 _PERCENT_RE = re.compile(r"\s*\\?%\s*$|\s*\\text\{\s*percent\s*\}\s*$|\s+percent$")
 
 # Units a plain-number answer may carry: known unit words (single letters only with a space before them,
@@ -162,7 +169,7 @@ def normalize(text: str) -> str:
     s = _TRAILING_PUNCT_RE.sub("", s)
     if s.startswith("{") and s.endswith("}") and _balanced_span(s):
         s = s[1:-1].strip()
-    return _set_words(_ORDINAL_RE.sub("", s))
+    return _set_words(_ORDINAL_RE.sub("", _PREFIX_RE.sub("", s)))
 
 
 def _set_words(s: str) -> str:
