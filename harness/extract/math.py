@@ -40,8 +40,8 @@ _GLUE_RE = re.compile(
     r"|\\text\{\s*(?:and|or)\s*\}"
     r"|(?<![A-Za-z])[A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?\s*=)*$"
 )
-# A part label before a box: `(b)`, `**(b)**`, `b)`, `Part (ii):`.
-_PART_LABEL_RE = re.compile(r"(?<![A-Za-z\\])\(?([a-h]|i{1,3}|iv|vi{0,3})\)(?=[\s*:.$\\])", re.I)
+# A part label before a box: `(b)`, `**(b)**`, `b)`, `Part (ii):` (never a function's argument `f(a)`).
+_PART_LABEL_RE = re.compile(r"(?<![A-Za-z\\(])\(?([a-h]|i{1,3}|iv|vi{0,3})\)(?=[\s*:.$\\])", re.I)
 _LABEL_ORDERS = ("abcdefgh", ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii"))
 # Spans are capped in length so that many unclosed openers cost linear, not quadratic, time.
 _MATH_SPAN_RE = re.compile(

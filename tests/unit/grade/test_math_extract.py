@@ -42,6 +42,7 @@ CASES = [
     (r"\boxed{3} \qquad \boxed{7}", "3, 7", "boxed_multi", "ambiguous"),
     (r"\boxed{3}~\text{and}~\boxed{7}", "3, 7", "boxed_multi", "ambiguous"),
     (r"\boxed{3} \quadrant \boxed{4}", "4", "boxed", "ok"),
+    (r"So $f(a) = \boxed{1}$, and then $f(b) = \boxed{2}$.", "2", "boxed", "ok"),
     ("The answer is 0.333...", "0.333...", "answer_is", "ok"),
     ("The answer is 0.5.", "0.5", "answer_is", "ok"),
 ]
