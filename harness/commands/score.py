@@ -52,7 +52,12 @@ def run(args: argparse.Namespace) -> int:
     env = GradeEnv(sandbox_config=sandbox_config(args))
     try:
         scored, summary = score_records(
-            records, bench, env, lookup, answers_only=args.answers_only, truncation=args.truncation,
+            records,
+            bench,
+            env,
+            lookup,
+            answers_only=args.answers_only,
+            truncation=args.truncation,
             fallback=args.fallback,
         )
         grading: dict[str, Any] = env.describe()
