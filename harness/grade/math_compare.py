@@ -155,8 +155,7 @@ def fast_leaf_eq(hints: Hints, tol: Tolerances) -> Any:
         if mode == "equation":
             raise NeedSympy
         if "_" in g or "_" in p:  # `221_3`: a numeral in base 3, or `1011_{10}`
-            g, p = _base_ten(g), _base_ten(p)
-            based = _compare_bases(g, p)
+            based, g, p = _compare_bases(g, p)
             if based is not None:
                 return based
         g_clock, p_clock = CLOCK_RE.match(compact(g)), CLOCK_RE.match(compact(p))
@@ -184,32 +183,33 @@ def fast_leaf_eq(hints: Hints, tol: Tolerances) -> Any:
     return leaf
 
 
-def _base_ten(s: str) -> str:
-    """`1011_{10}` is the decimal number `1011`."""
-    numeral = parse_base(s)
-    return str(numeral.value) if numeral is not None and numeral.base == 10 else s
+def _compare_bases(g: str, p: str) -> tuple[tuple[bool, str] | None, str, str]:
+    """Numerals with a base subscript: (verdict or None, gold, answer) with base-10 numerals made plain.
 
-
-def _compare_bases(g: str, p: str) -> tuple[bool, str] | None:
-    """Numerals with a base subscript; None when neither side has one.
-
-    `221_3` is a numeral in base 3 (sympy would drop the subscript). An answer without a subscript is
-    read as digits in the gold's base (the base the question asked for): `4123` answers `4123_5`,
-    `538` (its decimal value) does not. An answer in another base than the gold's is wrong.
+    `221_3` is a numeral in base 3 (sympy would drop the subscript); `1011_{10}` is the number 1011.
+    An answer without a subscript is read as digits in the gold's base (the base the question asked
+    for): `4123` answers `4123_5`, `538` (its decimal value) does not. An answer in another base than
+    the gold's, `4123_{10}` included, is wrong.
     """
     g_num, p_num = parse_base(g), parse_base(p)
+    if g_num is not None and g_num.base == 10:
+        g, g_num = str(g_num.value), None
+    if p_num is not None and p_num.base == 10:
+        if g_num is not None:
+            return (False, "base_n"), g, p
+        p, p_num = str(p_num.value), None
     if g_num is None and p_num is None:
         g_raw, p_raw = BASE_N_RE.match(compact(g)), BASE_N_RE.match(compact(p))
         if g_raw or p_raw:  # subscripted names (`a_1`): equal only as written
-            return bool(g_raw and p_raw and g_raw.groups() == p_raw.groups()), "base_n"
-        return None
+            return (bool(g_raw and p_raw and g_raw.groups() == p_raw.groups()), "base_n"), g, p
+        return None, g, p
     if g_num is not None and p_num is not None:
-        return g_num.base == p_num.base and g_num.value == p_num.value, "base_n"
+        return (g_num.base == p_num.base and g_num.value == p_num.value, "base_n"), g, p
     if g_num is not None:
         digits = plain_digits(p)
         value = base_value(digits, g_num.base) if digits is not None else None
-        return value is not None and value == g_num.value, "base_n_digits"
-    return False, "base_n"
+        return (value is not None and value == g_num.value, "base_n_digits"), g, p
+    return (False, "base_n"), g, p
 
 
 _SHORT_WORDS = frozenset({"yes", "no", "odd", "all", "none", "true", "false", "both"})
