@@ -376,6 +376,8 @@ def _compare_equations(gold: Node, pred: Node, leaf: LeafEq) -> tuple[bool, str]
         return leaf(g_rhs, p_rhs, "equation")
     if isinstance(gold, Equation):
         # gold `x = 3`, or a gold restating the question (`\\log \\sqrt[9]{10^{11}} = \\frac{11}{9}`): the value
+        if _is_curve(gold):  # `y = 2x + 3` is a line: its right side alone does not answer it
+            return False, "curve_vs_value"
         if gold.simple or not has_variables(gold.lhs):
             ok, rule = compare(gold.rhs, pred, leaf)
             return ok, f"value_of_assignment:{rule}"
@@ -391,6 +393,13 @@ def _compare_equations(gold: Node, pred: Node, leaf: LeafEq) -> tuple[bool, str]
         ok, rule = compare(gold, pred.rhs, leaf)
         return ok, f"named_value:{rule}"
     return False, "value_vs_equation"
+
+
+def _is_curve(eq: Equation) -> bool:
+    """A coordinate given in terms of another coordinate (`y = 2x + 3`, `x = 2y - 1`): a line or a curve."""
+    lhs = compact(eq.lhs)
+    rhs = eq.rhs.text if isinstance(eq.rhs, Leaf) else ""
+    return lhs in _COORDINATES and bool((_names(rhs) & _COORDINATES) - {lhs})
 
 
 def _eq_text(eq: Equation) -> str:
