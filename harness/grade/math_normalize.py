@@ -57,7 +57,7 @@ _MATH_DELIMS_RE = re.compile(r"(?<!\\)\\[()\[\]]|\$")
 _ESCAPED_SPACE_RE = re.compile(r"(?<!\\)\\ ")
 _DOLLAR_SIGN_RE = re.compile(r"\\\$")
 _WS_RE = re.compile(r"\s+")
-_TRAILING_PUNCT_RE = re.compile(r"[\s.。;:!?]+$")
+_TRAILING_PUNCT_RE = re.compile(r"[\s.。,;:!?]+$")
 _BOXED_WHOLE_RE = re.compile(r"^\\(?:boxed|fbox)\s*\{(.*)\}$", re.S)
 # `1,\!000`: the thin-space-negated comma is always a thousands separator, whatever spacing follows.
 _THOUSANDS_MARK_RE = re.compile(r"(?:\{,\}|,)\s*\\!\s*|\{,\}")
