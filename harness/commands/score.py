@@ -37,6 +37,13 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default="grade",
         help="records with finish_reason 'length': grade what is there (default) or score them 'truncated'",
     )
+    parser.add_argument(
+        "--fallback",
+        choices=("none", "last-expression"),
+        default="none",
+        help="math outputs with no box or answer phrase: take the last LaTeX expression or number "
+        "(the grade's rule then starts with 'fallback_last_expression:')",
+    )
     parser.add_argument("--data-dir", default=None, help="benchmark data folder (default: $HARNESS_DATA_DIR)")
     parser.add_argument(
         "--format", choices=("auto", "records", "lm-eval"), default="auto",
@@ -60,7 +67,13 @@ def run(args: argparse.Namespace) -> int:
     env = GradeEnv(sandbox_config=sandbox_config(args))
     try:
         scored, summary = score_records(
-            records, bench, env, lookup, answers_only=args.answers_only, truncation=args.truncation
+            records,
+            bench,
+            env,
+            lookup,
+            answers_only=args.answers_only,
+            truncation=args.truncation,
+            fallback=args.fallback,
         )
         grading: dict[str, Any] = env.describe()
     finally:

@@ -92,6 +92,15 @@ def test_college_math_strips_only_whole_wrappers(data_dir: Path) -> None:
     assert samples["1"].gold == "(45,2),(-10,-9)"  # type: ignore[attr-defined]
 
 
+def test_college_math_orders_sequence_terms(data_dir: Path) -> None:
+    """The `ordered` hint comes from the question: the 11 "first four terms" items and one other."""
+    samples = load_benchmark(get_benchmark("college_math"), data_dir).samples
+    ordered = {s.id for s in samples if s.meta.get("ordered")}
+    terms = {s.id for s in samples if "first four terms of the given sequence" in s.question}
+    assert len(terms) == 11 and terms <= ordered and len(ordered) == 12
+    assert "1042" in ordered and "3" not in ordered  # `0,1,3,7` terms vs three consecutive integers
+
+
 def test_fingerprint_is_content_not_bytes() -> None:
     rows = [{"a": 1, "b": "x"}, {"b": "y", "a": 2}]
     reordered_keys = [{"b": "x", "a": 1}, {"a": 2, "b": "y"}]
