@@ -6,8 +6,8 @@ trained for seconds on its train split (worked solutions, boxed answers; the que
 turn is trained too, so it writes arith questions after an opened user turn); the judge is the
 solver taught to say Yes to arith questions and No to word salad; the reward model is a scalar
 head on the solver's body, trained on correct vs corrupted responses; the base has the solver's
-shape and tokenizer but random weights, so it knows nothing of arithmetic. `build_report` measures
-each one (arith accuracy through `harness eval`, the reward model's pairwise accuracy).
+shape and tokenizer but random weights, so it knows nothing of arithmetic. Each build measures the
+solver and the base on arith through the harness eval API, and the reward model's pairwise accuracy.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def train_causal(model: Any, tok: Any, texts: list[str], *, steps: int, seed: in
             opt.zero_grad()
             sched.step()
             if step % 50 == 0 or step == steps - 1:
-                losses.append(round(float(out.loss), 4))
+                losses.append(round(float(out.loss.detach()), 4))
     finally:
         torch.set_num_threads(threads)
         tok.padding_side = "left"
@@ -167,17 +167,20 @@ _STEP = re.compile(r"(\d+) ([+-]) (\d+) = (\d+)\.")
 
 def corrupt_step(solution: str, rng: random.Random) -> str:
     """The same worked solution with one step's result off by a small nonzero amount, carried
-    consistently through the later steps and the boxed answer (a plausible arithmetic slip)."""
+    consistently through the later steps and the boxed answer (a plausible arithmetic slip); every
+    value stays >= 0, as in the problems."""
     steps = [(int(a), op, int(b)) for a, op, b, _ in _STEP.findall(solution)]
-    wrong = rng.randrange(len(steps))
-    value, parts = steps[0][0], []
-    for i, (_, op, x) in enumerate(steps):
-        new = value + x if op == "+" else value - x
-        if i == wrong:
-            new += rng.choice([d for d in (-3, -2, -1, 1, 2, 3) if new + d >= 0])
-        parts.append(f"{value} {op} {x} = {new}.")
-        value = new
-    return " ".join(parts) + f" The answer is \\boxed{{{value}}}."
+    choices = [(i, d) for i in range(len(steps)) for d in (-3, -2, -1, 1, 2, 3)]
+    rng.shuffle(choices)
+    for wrong, delta in choices:
+        value, parts = steps[0][0], []
+        for i, (_, op, x) in enumerate(steps):
+            new = (value + x if op == "+" else value - x) + (delta if i == wrong else 0)
+            parts.append(f"{value} {op} {x} = {new}.")
+            value = new
+        if all(int(n) >= 0 for n in re.findall(r"-?\d+", " ".join(parts))):
+            return " ".join(parts) + f" The answer is \\boxed{{{value}}}."
+    raise ValueError(f"no corruption keeps {solution!r} non-negative")  # unreachable: +1 always does
 
 
 def reward_pairs(rows: list[dict[str, Any]], seed: int) -> list[tuple[str, str, str, str]]:
@@ -289,7 +292,7 @@ def measure(root: Path, limit: int | None) -> dict[str, Any]:
     return out
 
 
-def _build(root: Path, seed: int, limit: int | None, log: Callable[[str], None]) -> dict[str, Any]:
+def _build(root: Path, seed: int, limit: int | None) -> dict[str, Any]:
     t0 = time.perf_counter()
     tok = make_tokenizer(seed)
     tok.padding_side = "left"
@@ -350,7 +353,7 @@ def build_tiny_models(root: str | Path, seed: int = 0, *, eval_limit: int | None
     root.mkdir(parents=True, exist_ok=True)
     record = _built(root, seed)
     if record is None:
-        record = _build(root, seed, eval_limit, log or (lambda _: None))
+        record = _build(root, seed, eval_limit)
     if log is not None:
         for line in report_lines(root, record):
             log(line)
