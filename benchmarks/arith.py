@@ -24,6 +24,9 @@ VERSION = "1"
 TEST_ROWS = 200
 TEST_SEED = 0
 FIELDS = ("id", "question", "solution", "answer")
+FIRST = (2, 12)
+"""Range of the starting number; each later step adds or takes away a number in STEP."""
+STEP = (1, 6)
 
 _PEOPLE = (("Anna", "She"), ("Ben", "He"), ("Carla", "She"), ("David", "He"), ("Emma", "She"), ("Felix", "He"),
            ("Grace", "She"), ("Hugo", "He"), ("Iris", "She"), ("Jack", "He"), ("Lena", "She"), ("Omar", "He"))
@@ -52,7 +55,7 @@ def _problem(rng: random.Random) -> dict[str, Any]:
     name, pronoun = rng.choice(_PEOPLE)
     things = rng.choice(_THINGS)
     while True:
-        a, b, c = rng.randint(2, 20), rng.randint(1, 12), rng.randint(1, 12)
+        a, b, c = rng.randint(*FIRST), rng.randint(*STEP), rng.randint(*STEP)
         steps, value = [], a
         for sign, x in zip(signs, (b, c), strict=False):
             new = value + sign * x
@@ -127,7 +130,7 @@ BENCHMARK = math_benchmark(
     data=DataSpec(
         local=f"{NAME}/v{VERSION}",
         expected_rows=TEST_ROWS,
-        fingerprint="097a1be5e72dd07e3a01b10c56ad0e53438ae3c9daae0c957441179b7bd10166",
+        fingerprint="768cc268849f7add55b60fe8005decb96800b1c0134d75356e77bb4b30b644be",
         fields=FIELDS,
         generate=benchmark_rows,
     ),

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-TINY_VERSION = "2"
+TINY_VERSION = "3"  # 3: digit runs pre-tokenized apart from text
 EOS = "<|endoftext|>"
 IM_START = "<|im_start|>"
 IM_END = "<|im_end|>"
@@ -72,15 +72,22 @@ def _sentences(rng: random.Random, count: int) -> list[str]:
     return out
 
 
-def _train_tokenizer(sentences: list[str], chat: bool) -> Any:
+def train_tokenizer(sentences: list[str], chat: bool, vocab_size: int = 600) -> Any:
+    """A byte-level BPE tokenizer trained on `sentences`, with the ChatML tokens (and template when `chat`)."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    # Digit runs are split off from letters and spaces, so a number is its own token(s) and never
+    # merges with the text around it: `12 + 7 = 19` is 12|+|7|=|19. With small numbers each one a
+    # token, a 2-layer model learns sums as a lookup; measured faster than one token per digit
+    # (tests/perf/tiny_learnability.py).
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Digits(individual_digits=False), pre_tokenizers.ByteLevel(add_prefix_space=False)]
+    )
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=600,
+        vocab_size=vocab_size,
         special_tokens=list(SPECIAL_TOKENS),
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
@@ -95,6 +102,38 @@ def _train_tokenizer(sentences: list[str], chat: bool) -> Any:
         padding_side="left",
         chat_template=CHATML_TEMPLATE if chat else None,
         model_max_length=4096,
+    )
+
+
+def tiny_llama_config(tok: Any, *, hidden: int, layers: int = 2) -> Any:
+    """A 2-layer Llama config sized to `tok` (4 heads, 2 KV heads, MLP twice the width, tied embeddings)."""
+    from transformers import LlamaConfig
+
+    return LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        tie_word_embeddings=True,
+        bos_token_id=None,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+    )
+
+
+def generation_config(tok: Any) -> Any:
+    """Stop on both the document end and the end of a chat turn, as real chat checkpoints do, so
+    that `transformers serve` (which reads this file) stops where the harness does. Sampling on,
+    as in released chat checkpoints: the server only samples when this file says so (it turns
+    sampling off for temperature 0); top_k=0 keeps its default top-k of 50 out of the way."""
+    from transformers import GenerationConfig
+
+    stop_ids = [tok.eos_token_id, tok.convert_tokens_to_ids(IM_END)]
+    return GenerationConfig(  # type: ignore[no-untyped-call]
+        eos_token_id=stop_ids, pad_token_id=tok.pad_token_id, do_sample=True, temperature=1.0, top_k=0, top_p=1.0
     )
 
 
@@ -145,25 +184,12 @@ def _is_built(path: Path, seed: int, chat: bool) -> bool:
 
 def _build_into(out: Path, *, seed: int, chat: bool, train_steps: int) -> None:
     import torch
-    from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM
+    from transformers import LlamaForCausalLM
 
     rng = random.Random(seed)
-    tok = _train_tokenizer(_sentences(rng, 4000), chat)
+    tok = train_tokenizer(_sentences(rng, 4000), chat)
     torch.manual_seed(seed)
-    cfg = LlamaConfig(
-        vocab_size=len(tok),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=4096,
-        tie_word_embeddings=True,
-        bos_token_id=None,
-        eos_token_id=tok.eos_token_id,
-        pad_token_id=tok.pad_token_id,
-    )
-    model = LlamaForCausalLM(cfg)
+    model = LlamaForCausalLM(tiny_llama_config(tok, hidden=64))
     # One thread: the same weights on every machine, and no thread oversubscription when
     # several processes share a small CPU (the setting is restored afterwards).
     threads = torch.get_num_threads()
@@ -173,14 +199,7 @@ def _build_into(out: Path, *, seed: int, chat: bool, train_steps: int) -> None:
             _train(model, tok, _training_texts(rng, chat, 400), steps=train_steps, seed=seed)
     finally:
         torch.set_num_threads(threads)
-    # Stop on both the document end and the end of a chat turn, as real chat checkpoints do, so
-    # that `transformers serve` (which reads this file) stops where the harness does. Sampling on,
-    # as in released chat checkpoints: the server only samples when this file says so (it turns
-    # sampling off for temperature 0); top_k=0 keeps its default top-k of 50 out of the way.
-    stop_ids = [tok.eos_token_id, tok.convert_tokens_to_ids(IM_END)]
-    model.generation_config = GenerationConfig(  # type: ignore[no-untyped-call]
-        eos_token_id=stop_ids, pad_token_id=tok.pad_token_id, do_sample=True, temperature=1.0, top_k=0, top_p=1.0
-    )
+    model.generation_config = generation_config(tok)
     model.save_pretrained(out)
     tok.save_pretrained(out)
 
@@ -206,6 +225,55 @@ def build_tiny_checkpoint(path: str | Path, *, seed: int = 0, chat: bool = True,
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return path
+
+
+def evaluate(
+    checkpoint: str | Path,
+    benchmarks: tuple[str, ...] = ("arith",),
+    *,
+    out_dir: str | Path,
+    limit: int | None = None,
+    max_tokens: int = 64,
+    batch_size: int = 32,
+    preset: str = "scalequest",
+    tags: tuple[tuple[str, str], ...] = (),
+) -> dict[str, dict[str, Any]]:
+    """`harness eval CHECKPOINT` in process (hf backend, CPU, the preset's greedy decoding with
+    `max_tokens`), quietly; returns the run's metrics by benchmark (score, ci95, statuses...)."""
+    from dataclasses import replace
+
+    from harness.backends import load_backend
+    from harness.config import BackendConfig, RunConfig
+    from harness.data import load_benchmark
+    from harness.eval_ui import format_choice
+    from harness.evaluate import make_plan, plan_bench, resolve_checkpoint, run_plan
+    from harness.grade.env import GradeEnv
+    from harness.presets import get_preset
+    from harness.registry import get_benchmark
+
+    chosen = get_preset(preset)
+    config = RunConfig(
+        benchmarks=benchmarks,
+        backend=BackendConfig(kind="hf", model=str(checkpoint), device="cpu", dtype="float32", batch_size=batch_size),
+        sampling=replace(chosen.sampling, max_tokens=max_tokens),
+        preset=chosen.name,
+        limit=limit,
+        out_dir=str(out_dir),
+        tags=tags,
+    )
+    backend = load_backend(config.backend)
+    env = GradeEnv(config.math, config.sandbox)
+    try:
+        plans = []
+        for name in benchmarks:
+            bench = get_benchmark(name)
+            choice = format_choice(chosen, bench.prompt_family, backend)
+            plans.append(plan_bench(bench, load_benchmark(bench), choice, backend, limit))
+        plan = make_plan(config, resolve_checkpoint(str(checkpoint), "hf"), plans)
+        return dict(run_plan(plan, backend=backend, env=env).metrics)
+    finally:
+        env.close()
+        backend.close()
 
 
 def main(argv: list[str] | None = None) -> int:

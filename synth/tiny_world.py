@@ -11,6 +11,9 @@ from pathlib import Path
 from harness.tiny import IM_END, IM_START
 from synth.prompts import QPO_MARKERS, QPO_PROMPTS
 
+QFT_QUESTIONS = "qft_questions.jsonl"
+"""Beside the tiny checkpoints: the questions recipes/tiny.yaml's qft stage trains on."""
+
 
 def optimizer_texts(seed: int, count: int) -> list[str]:
     """Chat transcripts: a short QPO prompt on a train question, answered by its direction's marker and
