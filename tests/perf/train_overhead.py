@@ -14,7 +14,8 @@ checkpoints along the way (ours saves one every `save_steps`, what a killed run 
 'no-save' column leaves their time out).
 
 Each run is a fresh subprocess (so each side's peak RSS is its own high-water mark), the sides
-alternate (plain, ours, plain, ...), and medians are reported. Both sides count the same thing:
+alternate (plain, ours, plain, ...), and medians are reported; a ratio is the median of the per-round
+ratios, so a change in machine load between rounds cancels out. Both sides count the same thing:
 non-padding input tokens (attention mask) the model saw in training forward passes, per second of
 `Trainer.train()` wall time. Job wall time (from just after `import torch, transformers`: model
 and tokenizer load, data preparation, training, saving) and process wall time are reported too.
@@ -255,8 +256,15 @@ def med(runs: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in runs))
 
 
+def ratios(runs: dict[str, list[dict[str, Any]]], side: str, key: str) -> list[float]:
+    """side / plain for each round: the two ran back to back, so a change in machine load between
+    rounds cancels out."""
+    return [o[key] / p[key] for o, p in zip(runs[side], runs["plain"], strict=True)]
+
+
 def ratio(runs: dict[str, list[dict[str, Any]]], side: str, key: str) -> float:
-    return med(runs[side], key) / med(runs["plain"], key)
+    """Median of the per-round ratios."""
+    return float(statistics.median(ratios(runs, side, key)))
 
 
 def report(runs: dict[str, list[dict[str, Any]]], args: argparse.Namespace, settings: dict[str, Any]) -> None:
@@ -282,6 +290,8 @@ def report(runs: dict[str, list[dict[str, Any]]], args: argparse.Namespace, sett
     for key in ("steps", "tokens"):
         if len({r[key] for r in every}) != 1:
             print(f"WARNING: {key} differ between runs: {[(r['side'], r[key]) for r in every]}")
+    print("ratios are medians of the per-round ratios (each round runs the sides back to back); "
+          f"per round: tok/s {[round(x, 2) for x in ratios(runs, 'ours', 'tok_s')]}")
     tok, rss = ratio(runs, "ours", "tok_s"), ratio(runs, "ours", "rss_mb")
     print(f"tokens/s ratio ours/plain  {tok:5.2f}x  (target >= {TOKEN_TARGET}: "
           f"{'ok' if tok >= TOKEN_TARGET else 'MISSED'})   no-save {ratio(runs, 'ours', 'tok_s_nosave'):.2f}x   "
