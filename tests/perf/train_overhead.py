@@ -23,7 +23,7 @@ and tokenizer load, data preparation, training, saving) and process wall time ar
 Targets: tokens/s of ours >= 0.9x the plain run; peak RSS of ours <= 1.2x.
 
 Usage: python tests/perf/train_overhead.py [--rows 400] [--repeats 5] [--threads 1] [--diagnose]
-       [--set KEY=VALUE ...] [--models .cache/synth-tiny] [--keep DIR]
+       [--set KEY=VALUE ...] [--models .cache/synth-tiny | --base CHECKPOINT] [--keep DIR]
 `--diagnose` adds a third side, our stage with trl's SFTTrainer loss swapped for the model's own, to show
 how much of a gap is trl's loss (its fused LM head and per-step metrics) rather than our wrapper.
 Not part of the test run.
@@ -317,6 +317,8 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override a setting of the sft stage on both sides (e.g. batch_size=32)")
     parser.add_argument("--models", default=str(REPO / ".cache" / "synth-tiny"))
+    parser.add_argument("--base", default="", help="train this local checkpoint (it needs a chat template) "
+                        "instead of the tiny world's base")
     parser.add_argument("--keep", default="", help="work folder to keep (default: a temporary one, removed)")
     parser.add_argument("--child", choices=(*SIDES, DIAGNOSTIC), help=argparse.SUPPRESS)
     parser.add_argument("--config", help=argparse.SUPPRESS)
@@ -325,9 +327,12 @@ def main() -> int:
         child(args.child, json.loads(args.config))
         return 0
 
-    from synth.tiny import build_tiny_models
+    if args.base:
+        base = Path(args.base).resolve()
+    else:
+        from synth.tiny import build_tiny_models
 
-    base = build_tiny_models(args.models)["base"]
+        base = build_tiny_models(args.models)["base"]
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="train-overhead-"))
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "MKL_NUM_THREADS": str(args.threads),
