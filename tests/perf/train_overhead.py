@@ -66,9 +66,10 @@ def write_rows(path: Path, count: int, seed: int) -> None:
                                  "completion": [{"role": "assistant", "content": a}]}) + "\n")
 
 
-def write_recipe(path: Path, base: Path, rows: Path, overrides: list[str]) -> dict[str, Any]:
+def write_recipe(path: Path, base: Path, rows: Path, overrides: list[str], threads: int) -> dict[str, Any]:
     """A recipe holding only the `sft` stage of recipes/tiny.yaml, trained on `rows`, with `KEY=VALUE`
-    overrides of its settings; returns the settings."""
+    overrides of its settings and `threads` CPUs (the stage pins torch to that many threads); returns
+    the settings."""
     tiny = yaml.safe_load((REPO / "recipes" / "tiny.yaml").read_text())
     sft = {**tiny["stages"]["sft"], "data": [{"path": str(rows)}]}
     for item in overrides:
@@ -78,7 +79,8 @@ def write_recipe(path: Path, base: Path, rows: Path, overrides: list[str]) -> di
         sft[key] = yaml.safe_load(value)
     recipe = {"name": "train-overhead", "seed": tiny["seed"], "shards": 1,
               "models": {"base": {"kind": "hf", "model": str(base), "device": "cpu", "dtype": "float32"}},
-              "executor": {"workers": 0, "ray_address": ""}, "stages": {"sft": sft}}
+              "executor": {"workers": 0, "ray_address": ""}, "stages": {"sft": sft},
+              "resources": {"sft": {"cpus": float(threads), "gpus": 0.0}}}
     path.write_text(yaml.safe_dump(recipe, sort_keys=False))
     return dict(sft)
 
@@ -287,7 +289,7 @@ def report(runs: dict[str, list[dict[str, Any]]], args: argparse.Namespace, sett
         print(f"  {side:13} tok/s {[round(r['tok_s']) for r in rs]}  job s {[round(r['job_s'], 2) for r in rs]}  "
               f"RSS MiB {[round(r['rss_mb']) for r in rs]} (VmHWM {[round(r['hwm_mb']) for r in rs]})")
     every = [r for rs in runs.values() for r in rs]
-    for key in ("steps", "tokens"):
+    for key in ("steps", "tokens", "threads"):
         if len({r[key] for r in every}) != 1:
             print(f"WARNING: {key} differ between runs: {[(r['side'], r[key]) for r in every]}")
     print("ratios are medians of the per-round ratios (each round runs the sides back to back); "
@@ -309,8 +311,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=400)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=1, help="torch threads on both sides (the stage pins 1 "
-                        "per requested CPU)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads on both sides (ours: the sft "
+                        "stage's CPUs, which it pins torch to)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--diagnose", action="store_true", help=f"also run {DIAGNOSTIC}: our stage with trl's "
                         "SFTTrainer loss swapped for the model's own (how much of a gap is trl's loss)")
@@ -342,7 +344,7 @@ def main() -> int:
     try:
         rows = work / "rows.jsonl"
         write_rows(rows, args.rows, args.seed)
-        settings = write_recipe(work / "recipe.yaml", base, rows, args.set)
+        settings = write_recipe(work / "recipe.yaml", base, rows, args.set, args.threads)
         runs: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
         for i in range(args.repeats):
             for side in sides:  # alternating, so machine load hits every side alike
