@@ -127,8 +127,12 @@ class Meter:
         return save_checkpoint
 
     def count(self, module: Any, args: Any, kwargs: dict[str, Any]) -> None:
-        if module.training and kwargs.get("attention_mask") is not None:
+        if not module.training:
+            return
+        if kwargs.get("attention_mask") is not None:
             self.tokens += int(kwargs["attention_mask"].sum())
+        elif kwargs.get("input_ids") is not None:  # padding-free (packed) batches carry no padding
+            self.tokens += int(kwargs["input_ids"].numel())
 
 
 class InProcess:
