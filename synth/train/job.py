@@ -41,7 +41,8 @@ def _common_args(s: TrainSettings, out: Path, seed: int) -> dict[str, Any]:
         weight_decay=s.weight_decay, optim=s.optim, bf16=s.bf16 and not use_cpu, fp16=False, use_cpu=use_cpu,
         save_strategy="steps", save_steps=s.save_steps, save_total_limit=2, logging_steps=s.logging_steps,
         report_to="none", seed=seed, data_seed=seed, dataloader_num_workers=0, disable_tqdm=True,
-        activation_checkpointing=False, include_num_input_tokens_seen=True, max_length=s.max_length,
+        # "tokens seen" on the card: real tokens, not the padding each batch is filled up with
+        activation_checkpointing=False, include_num_input_tokens_seen="non_padding", max_length=s.max_length,
     )
 
 
