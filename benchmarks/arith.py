@@ -30,7 +30,7 @@ STEP = (1, 6)
 
 _PEOPLE = (("Anna", "She"), ("Ben", "He"), ("Carla", "She"), ("David", "He"), ("Emma", "She"), ("Felix", "He"),
            ("Grace", "She"), ("Hugo", "He"), ("Iris", "She"), ("Jack", "He"), ("Lena", "She"), ("Omar", "He"))
-_THINGS = ("apples", "books", "coins", "stamps", "marbles", "pencils", "cards", "shells", "stickers", "cookies",
+THINGS = ("apples", "books", "coins", "stamps", "marbles", "pencils", "cards", "shells", "stickers", "cookies",
            "flowers", "toys")
 
 # (template, signs of the steps after the first number); `{n}` name, `{p}` pronoun, `{t}` things.
@@ -53,7 +53,7 @@ def _problem(rng: random.Random) -> dict[str, Any]:
     """One problem with its worked solution; every intermediate value stays >= 0."""
     template, signs = rng.choice(_TEMPLATES)
     name, pronoun = rng.choice(_PEOPLE)
-    things = rng.choice(_THINGS)
+    things = rng.choice(THINGS)
     while True:
         a, b, c = rng.randint(*FIRST), rng.randint(*STEP), rng.randint(*STEP)
         steps, value = [], a
@@ -99,8 +99,9 @@ def _patterns() -> tuple[tuple[re.Pattern[str], tuple[int, ...]], ...]:
     out = []
     for template, signs in _TEMPLATES:
         text = re.escape(template)
-        for key in ("n", "p", "t"):
-            text = text.replace(re.escape("{" + key + "}"), r"[A-Za-z]+")
+        for key in ("n", "p", "t"):  # a name or thing said twice must be the same (else: not answerable)
+            text = text.replace(re.escape("{" + key + "}"), f"(?P<{key}>[A-Za-z]+)", 1)
+            text = text.replace(re.escape("{" + key + "}"), f"(?P={key})")
         for key in ("a", "b", "c"):
             text = text.replace(re.escape("{" + key + "}"), r"(\d+)", 1)
         out.append((re.compile(text), signs))
@@ -113,7 +114,7 @@ def reference_answer(question: str) -> str | None:
     for pattern, signs in _patterns():
         m = pattern.fullmatch(" ".join(question.split()))
         if m:
-            numbers = [int(g) for g in m.groups()]
+            numbers = [int(g) for g in m.groups() if g.isdigit()]
             return str(numbers[0] + sum(sign * x for sign, x in zip(signs, numbers[1:], strict=True)))
     return None
 

@@ -73,8 +73,7 @@ def _status(args: argparse.Namespace) -> int:
 def _build_tiny(args: argparse.Namespace) -> int:
     from synth.tiny import build_tiny_models
 
-    for role, path in build_tiny_models(args.dir, seed=args.seed).items():
-        print(f"{role:7s} {path}")
+    build_tiny_models(args.dir, seed=args.seed)  # prints role, path and what each model measures
     return 0
 
 
@@ -96,9 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     tiny.add_argument("dir")
     tiny.add_argument("--seed", type=int, default=0)
     tiny.set_defaults(fn=_build_tiny)
+    from synth.demo import add_parser as add_demo
     from synth.scaleup.cli import add_parser as add_scaleup
 
     add_scaleup(sub)
+    add_demo(sub)
     return parser
 
 

@@ -25,8 +25,9 @@ from typing import Any
 from harness.tiny import IM_END, IM_START, TINY_VERSION
 from synth.prompts import SOLVABILITY
 
-SYNTH_TINY_VERSION = "3"
-"""Bump when any model's data, shape or training changes (2: the arith world; 3: the QPO optimiser)."""
+SYNTH_TINY_VERSION = "4"
+"""Bump when any model's data, shape or training changes (2: the arith world; 3: the QPO optimiser;
+4: the judge also says No to questions asking about other things than they count)."""
 MARKER = "synth-tiny.json"
 HIDDEN = 128
 SOLVER_STEPS = 600
@@ -59,11 +60,27 @@ def _solver_texts(rows: list[dict[str, Any]]) -> list[str]:
             for i, r in enumerate(rows)]
 
 
+def _mismatched(question: str, rng: random.Random) -> str:
+    """The question asking about other things than it counts (unanswerable from what it states)."""
+    from benchmarks.arith import THINGS
+
+    counted = next((t for t in THINGS if f" {t}" in question), None)
+    if counted is None:
+        return question
+    head, _, tail = question.rpartition(f"How many {counted}")
+    other = rng.choice([t for t in THINGS if t != counted])
+    return f"{head}How many {other}{tail}" if tail or head else question
+
+
 def _judge_texts(rows: list[dict[str, Any]], rng: random.Random) -> list[str]:
+    """Yes for arith questions; No for word salad and for questions asking about other things than
+    they count (as a question writer's slips produce)."""
     texts = []
     for i, row in enumerate(rows):
-        if i % 4:
+        if i % 2:
             question, verdict = row["question"], "Yes"
+        elif i % 4:
+            question, verdict = _mismatched(row["question"], rng), "No"
         else:
             question, verdict = " ".join(rng.choice(_SALAD) for _ in range(rng.randint(3, 12))), "No"
         texts.append(chat_text(SOLVABILITY["short"].format(question=question), verdict))
@@ -77,7 +94,10 @@ def make_tokenizer(seed: int) -> Any:
 
     rows = train_rows(2000, seed=seed)
     rng = random.Random(seed)
-    texts = _solver_texts(rows) + _judge_texts(rows[:200], rng) + _sentences(rng, 1000)
+    judge = [(r["question"], "Yes") if i % 4 else (" ".join(rng.choice(_SALAD) for _ in range(rng.randint(3, 12))),
+                                                   "No") for i, r in enumerate(rows[:200])]
+    texts = _solver_texts(rows) + [chat_text(SOLVABILITY["short"].format(question=q), v) for q, v in judge]
+    texts += _sentences(rng, 1000)
     texts += [" ".join(str(n) for n in range(k, k + 10)) for k in range(0, 100, 10)]  # every number 0-99
     return train_tokenizer(texts, chat=True)
 
@@ -157,7 +177,7 @@ def build_optimizer(solver: Path, out: Path, seed: int) -> list[float]:
 
     tok = AutoTokenizer.from_pretrained(solver)
     model = AutoModelForCausalLM.from_pretrained(solver)
-    losses = train_causal(model, tok, optimizer_texts(seed, 300), steps=80, seed=seed, lr=1e-3, batch=16)
+    losses = train_causal(model, tok, optimizer_texts(seed, 300), steps=300, seed=seed, lr=2e-3, batch=16)
     _save(model, tok, out)
     return losses
 
@@ -171,7 +191,7 @@ def build_judge(solver: Path, out: Path, seed: int) -> list[float]:
     tok = AutoTokenizer.from_pretrained(solver)
     model = AutoModelForCausalLM.from_pretrained(solver)
     texts = _judge_texts(train_rows(400, seed=seed + 1), random.Random(seed))
-    losses = train_causal(model, tok, texts, steps=40, seed=seed, lr=1e-3, batch=16)
+    losses = train_causal(model, tok, texts, steps=200, seed=seed, lr=2e-3, batch=16)
     _save(model, tok, out)
     return losses
 

@@ -38,7 +38,10 @@ def ensure_data(cfg: ScaleUpConfig, executor: Executor) -> None:
         from synth.pipeline import run_pipeline
         from synth.plan import load_recipe
 
-        recipe = load_recipe(cfg.data.when_missing["recipe"])
+        named = Path(cfg.data.when_missing["recipe"])
+        # relative to the working folder, else to the project folder the scale-up recipe sits in
+        beside = Path(cfg.path).resolve().parent.parent / named
+        recipe = load_recipe(named if named.exists() or named.is_absolute() or not beside.exists() else beside)
         print(f"scale-up: no export in {first['export']}: running {recipe.path} first", flush=True)
         run_pipeline(recipe, first["export"], executor)
 

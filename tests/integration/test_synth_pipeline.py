@@ -20,6 +20,16 @@ TINY = REPO / "recipes" / "tiny.yaml"
 
 
 @pytest.fixture(scope="module")
+def tiny_recipe(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """recipes/tiny.yaml with 40 questions (it makes ~1.6K for the scale-up demo): the same loop, faster."""
+    raw = yaml.safe_load(TINY.read_text())
+    raw["stages"]["generate"]["num_questions"] = 40
+    path = tmp_path_factory.mktemp("recipe") / "tiny.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="module")
 def tiny_env(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> dict[str, str]:
     from synth.tiny import build_tiny_models
 
@@ -40,9 +50,9 @@ def stage_files(out: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def local_run(tiny_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def local_run(tiny_env: dict[str, str], tiny_recipe: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("synth-local")
-    proc = synth(["run", str(TINY), "--executor", "local", "--shards", "2", "--out", str(out)], tiny_env)
+    proc = synth(["run", str(tiny_recipe), "--executor", "local", "--shards", "2", "--out", str(out)], tiny_env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
 
@@ -67,6 +77,9 @@ def test_local_run_completes_every_stage(local_run: Path, tiny_env: dict[str, st
     card = json.loads((local_run / "export" / "data_card.json").read_text())
     counts = {s["stage"]: s for s in card["stages"]}
     assert counts["generate"]["out"] + sum(counts["generate"]["dropped"].values()) == 40
+    check = card["answer_check"]  # the exported answers, graded against arith's reference gold
+    assert check["benchmark"] == "arith" and check["rows"] == len(rows)
+    assert 0 < check["checked"] <= check["rows"] and check["share_correct"] == round(check["correct"] / check["checked"], 4)
     assert counts["export"]["out"] == len(rows) == counts["reward"]["out"]
     record_stages = names[names.index("generate"): names.index("export") + 1]
     assert [s["stage"] for s in card["stages"]] == record_stages
@@ -78,7 +91,7 @@ def test_local_run_completes_every_stage(local_run: Path, tiny_env: dict[str, st
 
 
 @pytest.mark.slow
-def test_ray_executor_gives_the_same_records(local_run: Path, tiny_env: dict[str, str],
+def test_ray_executor_gives_the_same_records(local_run: Path, tiny_env: dict[str, str], tiny_recipe: Path,
                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ray = pytest.importorskip("ray")
     from synth.executors.ray import RayExecutor
@@ -89,15 +102,16 @@ def test_ray_executor_gives_the_same_records(local_run: Path, tiny_env: dict[str
         monkeypatch.setenv(key, tiny_env[key])
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
-        run_pipeline(load_recipe(TINY, shards=2), tmp_path, RayExecutor())
+        run_pipeline(load_recipe(tiny_recipe, shards=2), tmp_path, RayExecutor())
     finally:
         ray.shutdown()
     assert stage_files(tmp_path) == stage_files(local_run)
 
 
 @pytest.mark.slow
-def test_killed_run_resumes_only_missing_shards(local_run: Path, tiny_env: dict[str, str], tmp_path: Path) -> None:
-    raw = yaml.safe_load(TINY.read_text())
+def test_killed_run_resumes_only_missing_shards(local_run: Path, tiny_env: dict[str, str], tiny_recipe: Path,
+                                                tmp_path: Path) -> None:
+    raw = yaml.safe_load(tiny_recipe.read_text())
     raw["executor"]["workers"] = 1  # shards one after the other, so the kill lands between them
     recipe = tmp_path / "tiny-serial.yaml"
     recipe.write_text(yaml.safe_dump(raw, sort_keys=False))
