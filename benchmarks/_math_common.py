@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from harness.benchmark import Benchmark, DataSpec, ToSample
@@ -15,6 +15,18 @@ if TYPE_CHECKING:
 
 MATH_SUITES = ("math",)
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+# A question whose answers form a sequence: "Write out the first four terms of the given sequence",
+# "... in that order". ("respectively" is not enough: MATH uses it for the givens, not the answers.)
+_ORDER_ASKED_RE = re.compile(
+    r"\bfirst\s+(?:\w+\s+)?terms\b|\bterms\s+of\s+the\s+(?:given\s+)?sequence\b"
+    r"|\bin\s+(?:that|this|the\s+same)\s+order\b",
+    re.I,
+)
+
+
+def asks_for_order(question: str) -> bool:
+    """Whether the question asks for answers in a given order (the grading hint `ordered`)."""
+    return bool(_ORDER_ASKED_RE.search(question))
 
 
 def strip_math_delimiters(text: str) -> str:
@@ -56,6 +68,7 @@ def math_benchmark(
     numeric: bool = False,
     breakdown: tuple[str, ...] = (),
     suites: tuple[str, ...] = MATH_SUITES,
+    reference: Callable[[str], str | None] | None = None,
 ) -> Benchmark:
     """A math declaration with the standard extractor and grader.
 
@@ -75,4 +88,5 @@ def math_benchmark(
         prompt_family="math",
         breakdown=breakdown,
         suites=suites,
+        reference=reference,
     )

@@ -9,7 +9,9 @@ Gold: `answer`, an integer. Ids: the 0-based row index. `train_rows(n)` gives a 
 
 from __future__ import annotations
 
+import functools
 import random
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -91,6 +93,31 @@ def train_rows(count: int, seed: int = 0) -> list[dict[str, Any]]:
     return _unique(random.Random(f"{NAME}/{VERSION}/train/{seed}"), count, exclude)
 
 
+@functools.cache
+def _patterns() -> tuple[tuple[re.Pattern[str], tuple[int, ...]], ...]:
+    """One regex per template: names and things as words, the numbers captured in order."""
+    out = []
+    for template, signs in _TEMPLATES:
+        text = re.escape(template)
+        for key in ("n", "p", "t"):
+            text = text.replace(re.escape("{" + key + "}"), r"[A-Za-z]+")
+        for key in ("a", "b", "c"):
+            text = text.replace(re.escape("{" + key + "}"), r"(\d+)", 1)
+        out.append((re.compile(text), signs))
+    return tuple(out)
+
+
+def reference_answer(question: str) -> str | None:
+    """The answer of a question written in one of arith's templates (a synthetic question in the
+    benchmark's style); None when the text is not one of them."""
+    for pattern, signs in _patterns():
+        m = pattern.fullmatch(" ".join(question.split()))
+        if m:
+            numbers = [int(g) for g in m.groups()]
+            return str(numbers[0] + sum(sign * x for sign, x in zip(signs, numbers[1:], strict=True)))
+    return None
+
+
 def to_sample(row: Mapping[str, Any], line_no: int) -> Sample:
     """An arith row as a Sample."""
     return Sample(NAME, VERSION, str(row["id"]), row["question"], str(row["answer"]), {})
@@ -110,4 +137,5 @@ BENCHMARK = math_benchmark(
     to_sample=to_sample,
     numeric=True,
     suites=("tiny",),
+    reference=reference_answer,
 )

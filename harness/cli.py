@@ -15,6 +15,8 @@ COMMANDS: tuple[str, ...] = (
     "eval",
     "demo",
     "score",
+    "import_lm_eval",
+    "lm_eval_tasks",
     "data",
     "leaderboard",
     "compare",

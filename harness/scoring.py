@@ -9,16 +9,21 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from harness.benchmark import Benchmark
 from harness.config import TruncationPolicy
-from harness.errors import DataError
+from harness.errors import ConfigError, DataError
+from harness.extract.math import extract_last_expression
 from harness.grade.env import GradeEnv
-from harness.runner import grade_unless_cut
+from harness.runner import extract_one, grade_unless_cut
 from harness.types import Extraction, ExtractStatus, Grade, Sample, Status
+
+Fallback = Literal["none", "last-expression"]
+FALLBACK_RULE_PREFIX = "fallback_last_expression:"
+"""Prefix of the rule of every grade whose answer came from the last-expression fallback."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,53 @@ def samples_for(records: Sequence[Mapping[str, Any]], bench: Benchmark, lookup: 
     return out
 
 
+@dataclass(frozen=True)
+class Graded:
+    """One input record with the item it was graded against, its extraction and its grade."""
+
+    record: Mapping[str, Any]
+    sample: Sample
+    extraction: Extraction
+    grade: Grade
+    cut: bool
+    """`finish_reason` was `length`."""
+
+    def to_json(self) -> dict[str, Any]:
+        return _scored(self.record, self.sample, self.extraction, self.grade)
+
+
+def grade_records(
+    records: Sequence[Mapping[str, Any]],
+    bench: Benchmark,
+    env: GradeEnv,
+    lookup: Mapping[str, Sample] | None = None,
+    answers_only: bool = False,
+    truncation: TruncationPolicy = "grade",
+    answer_fallback: bool = False,
+    fallback: Fallback = "none",
+) -> list[Graded]:
+    """Extract (unless `answers_only`) and grade every record, in order.
+
+    A record with `finish_reason: "length"` is counted as truncated; under `strict` it is not graded
+    but scored `truncated` (DART-Math's rule), as the runner does. `answer_fallback` lets the
+    benchmark's fallback extractor answer when extraction finds nothing, as a preset lets the runner.
+    `fallback="last-expression"` (math only, opt-in) answers an output without any marker with its last
+    LaTeX expression or number, and the grade's rule then starts with `fallback_last_expression:`.
+    """
+    if fallback != "none" and bench.kind != "math":
+        raise ConfigError(f"--fallback {fallback} applies to math benchmarks; {bench.name} is a {bench.kind} benchmark")
+    samples = samples_for(records, bench, lookup or {})
+    extractions = [
+        _extract(str(rec["output"]), s, bench, answers_only, answer_fallback, fallback)
+        for rec, s in zip(records, samples, strict=True)
+    ]
+    cut = [rec.get("finish_reason") == "length" for rec in records]
+    grades = grade_unless_cut(bench, samples, extractions, [c and truncation == "strict" for c in cut], env)
+    grades = [replace(g, rule=FALLBACK_RULE_PREFIX + g.rule) if ex.method == "last_expression" else g
+              for g, ex in zip(grades, extractions, strict=True)]
+    return [Graded(*row) for row in zip(records, samples, extractions, grades, cut, strict=True)]
+
+
 def score_records(
     records: Sequence[Mapping[str, Any]],
     bench: Benchmark,
@@ -95,27 +147,22 @@ def score_records(
     lookup: Mapping[str, Sample] | None = None,
     answers_only: bool = False,
     truncation: TruncationPolicy = "grade",
+    fallback: Fallback = "none",
 ) -> tuple[list[dict[str, Any]], ScoreSummary]:
-    """Extract (unless `answers_only`) and grade every record; one output record per input record.
-
-    A record with `finish_reason: "length"` is counted as truncated; under `strict` it is not graded
-    but scored `truncated` (DART-Math's rule), as the runner does.
-    """
-    samples = samples_for(records, bench, lookup or {})
-    extractions = [
-        _extract(str(rec["output"]), s, bench, answers_only) for rec, s in zip(records, samples, strict=True)
-    ]
-    cut = [rec.get("finish_reason") == "length" for rec in records]
-    grades = grade_unless_cut(bench, samples, extractions, [c and truncation == "strict" for c in cut], env)
-    scored = [
-        _scored(rec, s, ex, g) for rec, s, ex, g in zip(records, samples, extractions, grades, strict=True)
-    ]
-    return scored, summarize(bench.name, grades, extractions, truncated=sum(cut))
+    """`grade_records`, as one output record per input record and the summary over them."""
+    graded = grade_records(records, bench, env, lookup, answers_only, truncation, fallback=fallback)
+    summary = summarize(bench.name, [g.grade for g in graded], [g.extraction for g in graded],
+                        truncated=sum(g.cut for g in graded))
+    return [g.to_json() for g in graded], summary
 
 
-def _extract(output: str, sample: Sample, bench: Benchmark, answers_only: bool) -> Extraction:
+def _extract(output: str, sample: Sample, bench: Benchmark, answers_only: bool, answer_fallback: bool,
+             fallback: Fallback) -> Extraction:
     if not answers_only:
-        return bench.extract(output, sample)
+        found = extract_one(bench, output, sample, answer_fallback)
+        if fallback == "last-expression" and found.status is ExtractStatus.NO_ANSWER:
+            return extract_last_expression(output)
+        return found
     status = ExtractStatus.OK if output.strip() else ExtractStatus.NO_ANSWER
     return Extraction(output if output.strip() else None, "answers_only", status)
 

@@ -13,18 +13,18 @@ from harness.errors import HarnessError
 def _run(args: argparse.Namespace) -> int:
     from synth.executors import make_executor
     from synth.pipeline import run_pipeline
-    from synth.recipe import load_recipe
+    from synth.plan import load_recipe
 
     recipe = load_recipe(args.recipe, shards=args.shards)
     out = Path(args.out or f"synth-out/{recipe.name}")
     only = [s.strip() for s in args.stages.split(",") if s.strip()] if args.stages else None
-    executor = make_executor(args.executor, recipe)
+    executor = make_executor(args.executor, recipe.executor.workers or recipe.shards, recipe.executor.ray_address)
     try:
         runs = run_pipeline(recipe, out, executor, only)
     finally:
         executor.close()
     for r in runs:
-        print(f"{r.name:20s} ran {len(r.ran)} shard(s), skipped {len(r.skipped)} done  {r.dir}")
+        print(r.summary())
     print(f"output: {out}")
     return 0
 
@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     tiny.add_argument("dir")
     tiny.add_argument("--seed", type=int, default=0)
     tiny.set_defaults(fn=_build_tiny)
+    from synth.scaleup.cli import add_parser as add_scaleup
+
+    add_scaleup(sub)
     return parser
 
 

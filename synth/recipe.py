@@ -2,7 +2,9 @@
 
 Every stage key is required (no hidden defaults that change the data); a missing or misspelt
 key is a one-line `RecipeError`. `${VAR}` and `${VAR:-default}` in strings are expanded from the
-environment so one recipe serves several machines.
+environment so one recipe serves several machines. A model role may name a training stage instead of a
+path (`qgen: {from_stage: qpo, kind: hf, ...}`); `synth.plan` resolves it to that stage's checkpoint.
+This module only parses: stage configs are checked by `synth.plan.load_recipe`.
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ class Recipe:
     shards: int
     data_dir: str
     models: Mapping[str, BackendConfig]
+    model_stages: Mapping[str, str]
+    """Model role -> the training stage whose checkpoint it is (`from_stage`); resolved by the plan."""
     stages: tuple[tuple[str, Mapping[str, Any]], ...]
     resources: Mapping[str, Mapping[str, float]]
     executor: ExecutorConfig
@@ -93,8 +97,22 @@ class Recipe:
 _TOP_KEYS = {"name", "seed", "shards", "data_dir", "models", "stages", "resources", "executor"}
 
 
-def load_recipe(path: str | Path, shards: int | None = None) -> Recipe:
-    """Read and validate a recipe file; `shards` overrides the recipe's shard count."""
+def _models(raw: Any, path: Path) -> tuple[dict[str, BackendConfig], dict[str, str]]:
+    if not isinstance(raw, Mapping):
+        raise RecipeError(f"recipe {path}: models must be a mapping of role -> backend settings")
+    models, from_stage = {}, {}
+    for name, cfg in raw.items():
+        cfg = dict(cfg or {})
+        if "from_stage" in cfg:
+            from_stage[name] = str(cfg.pop("from_stage"))
+            if cfg.get("model"):
+                raise RecipeError(f"models.{name}: give either model or from_stage, not both")
+        models[name] = parse_config(BackendConfig, cfg, f"models.{name}")
+    return models, from_stage
+
+
+def parse_recipe(path: str | Path, shards: int | None = None) -> Recipe:
+    """Read a recipe file into a `Recipe` (structure only; `synth.plan.load_recipe` also checks stages)."""
     path = Path(path)
     if not path.is_file():
         raise RecipeError(f"recipe not found: {path}")
@@ -110,22 +128,17 @@ def load_recipe(path: str | Path, shards: int | None = None) -> Recipe:
     for key in ("name", "seed", "shards", "models", "stages"):
         if key not in raw:
             raise RecipeError(f"recipe {path} is missing key {key!r}")
-    models = {name: parse_config(BackendConfig, cfg, f"models.{name}") for name, cfg in raw["models"].items()}
+    models, from_stage = _models(raw["models"], path)
     stages = raw["stages"]
     if not isinstance(stages, dict) or not stages:
         raise RecipeError(f"recipe {path}: stages must be a non-empty mapping, in pipeline order")
     n = int(shards if shards is not None else raw["shards"])
     if n < 1:
         raise RecipeError(f"recipe {path}: shards must be >= 1, got {n}")
-    recipe = Recipe(
+    return Recipe(
         name=str(raw["name"]), path=str(path), seed=int(raw["seed"]), shards=n,
         data_dir=str(raw.get("data_dir") or os.environ.get("HARNESS_DATA_DIR", "")),
-        models=models, stages=tuple((k, v or {}) for k, v in stages.items()),
+        models=models, model_stages=from_stage, stages=tuple((k, v or {}) for k, v in stages.items()),
         resources={k: dict(v) for k, v in (raw.get("resources") or {}).items()},
         executor=parse_config(ExecutorConfig, raw.get("executor") or {}, "executor"),
     )
-    from synth.stages import build_stage
-
-    for i in range(len(recipe.stages)):
-        build_stage(recipe, i)  # validates every stage's keys before anything runs
-    return recipe

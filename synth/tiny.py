@@ -25,8 +25,8 @@ from typing import Any
 from harness.tiny import IM_END, IM_START, TINY_VERSION
 from synth.prompts import SOLVABILITY
 
-SYNTH_TINY_VERSION = "2"
-"""Bump when any model's data, shape or training changes (2: the arith world)."""
+SYNTH_TINY_VERSION = "3"
+"""Bump when any model's data, shape or training changes (2: the arith world; 3: the QPO optimiser)."""
 MARKER = "synth-tiny.json"
 HIDDEN = 128
 SOLVER_STEPS = 600
@@ -148,6 +148,20 @@ def build_solver(tok: Any, out: Path, seed: int, steps: int = SOLVER_STEPS) -> l
     return losses
 
 
+def build_optimizer(solver: Path, out: Path, seed: int) -> list[float]:
+    """The solver, taught the short QPO rewrite prompts: it answers with its direction's marker and an
+    arith problem (`synth.tiny_world.optimizer_texts`), so the tiny qpo_pairs stage has rewrites."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from synth.tiny_world import optimizer_texts
+
+    tok = AutoTokenizer.from_pretrained(solver)
+    model = AutoModelForCausalLM.from_pretrained(solver)
+    losses = train_causal(model, tok, optimizer_texts(seed, 300), steps=80, seed=seed, lr=1e-3, batch=16)
+    _save(model, tok, out)
+    return losses
+
+
 def build_judge(solver: Path, out: Path, seed: int) -> list[float]:
     """The solver, taught to answer our short solvability prompt: Yes for arith, No for word salad."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -259,7 +273,8 @@ def build_reward(solver: Path, out: Path, seed: int, steps: int = 300) -> dict[s
     return {"pairwise_accuracy": pairwise_accuracy(model, tok, held), "held_out_pairs": len(held)}
 
 
-ROLE_DIRS = {"qgen": "chat", "solver": "chat", "judge": "judge", "reward": "reward", "base": "base"}
+ROLE_DIRS = {"qgen": "chat", "solver": "chat", "judge": "judge", "reward": "reward", "optimizer": "optimizer",
+             "base": "base"}
 """Role -> folder under the build root; the question generator is the solver (it writes questions
 after an opened user turn)."""
 EVAL_PRESET = "qwen25-math-cot"
@@ -310,6 +325,9 @@ def _build(root: Path, seed: int, limit: int | None) -> dict[str, Any]:
         record["judge_loss"] = build_judge(tmp / "chat", tmp / "judge", seed)
         record["seconds"]["judge"] = round(time.perf_counter() - t, 1)
         t = time.perf_counter()
+        record["optimizer_loss"] = build_optimizer(tmp / "chat", tmp / "optimizer", seed)
+        record["seconds"]["optimizer"] = round(time.perf_counter() - t, 1)
+        t = time.perf_counter()
         record["reward"] = build_reward(tmp / "chat", tmp / "reward", seed)
         record["seconds"]["reward"] = round(time.perf_counter() - t, 1)
         _save(fresh_model(tok, seed + 1), tok, tmp / "base")
@@ -358,6 +376,9 @@ def build_tiny_models(root: str | Path, seed: int = 0, *, eval_limit: int | None
     record = _built(root, seed)
     if record is None:
         record = _build(root, seed, eval_limit)
+    from synth.tiny_world import QFT_QUESTIONS, write_qft_questions
+
+    write_qft_questions(root / QFT_QUESTIONS, 300, seed)
     if log is not None:
         for line in report_lines(root, record):
             log(line)

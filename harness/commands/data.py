@@ -72,9 +72,16 @@ def run(args: argparse.Namespace) -> int:
         _print_table(statuses)
     if args.action == "verify":
         bad = [s for s in statuses if not s.ok]
-        for s in bad:
-            print(f"MISMATCH {s.name}: {s.problem} (source {s.source})")
+        for s in statuses if not args.json else bad:
+            print(verify_line(s))
         if not args.json:
             print(f"{len(statuses) - len(bad)}/{len(statuses)} benchmarks verified")
         return 1 if bad else 0
     return 0
+
+
+def verify_line(s: DataStatus) -> str:
+    """One benchmark's verdict: what was checked (rows, content fingerprint, where from) or what is wrong."""
+    if s.ok:
+        return f"ok       {s.name:<15} v{s.version:<3} {s.rows:>5} rows  fingerprint {s.fingerprint}  {s.source}"
+    return f"MISMATCH {s.name}: {s.problem} (source {s.source})"

@@ -1,4 +1,8 @@
-"""`harness score FILE.jsonl --benchmark NAME`: re-grade existing generations with a benchmark's grader."""
+"""`harness score FILE.jsonl --benchmark NAME`: re-grade existing generations with a benchmark's grader.
+
+FILE is either our records (`{id|gold, output}`) or an lm-eval `--log_samples` file (detected from
+its keys, or `--format lm-eval`); the latter goes through harness.commands.score_lm_eval.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 from harness.commands._flags import add_sandbox_flags, sandbox_config
 from harness.data import load_benchmark
 from harness.grade.env import GradeEnv
+from harness.integrations.lm_eval_samples import is_lm_eval_samples
 from harness.registry import get_benchmark
 from harness.scoring import read_records, score_records, write_records
 from harness.types import Sample
@@ -18,7 +23,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     """Register `score`."""
     parser = subparsers.add_parser(
         "score",
-        help="grade a JSONL file of generations ({id|gold, output}) with a benchmark's extractor and grader",
+        help="grade a JSONL file of generations ({id|gold, output}, or an lm-eval --log_samples file) with a "
+             "benchmark's extractor and grader",
     )
     parser.add_argument("file", help="JSONL records with 'output' and 'id' (gold looked up) or 'gold'")
     parser.add_argument("--benchmark", required=True, help="benchmark whose extractor and grader to use")
@@ -31,13 +37,29 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default="grade",
         help="records with finish_reason 'length': grade what is there (default) or score them 'truncated'",
     )
+    parser.add_argument(
+        "--fallback",
+        choices=("none", "last-expression"),
+        default="none",
+        help="math outputs with no box or answer phrase: take the last LaTeX expression or number "
+        "(the grade's rule then starts with 'fallback_last_expression:')",
+    )
     parser.add_argument("--data-dir", default=None, help="benchmark data folder (default: $HARNESS_DATA_DIR)")
+    parser.add_argument(
+        "--format", choices=("auto", "records", "lm-eval"), default="auto",
+        help="records ({id|gold, output} per line) or lm-eval (a samples_<task>_<date>.jsonl written with "
+             "--log_samples); auto tells them apart by their keys",
+    )
     add_sandbox_flags(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Grade the file, write the graded records if asked, print the summary."""
     bench = get_benchmark(args.benchmark)
+    if args.format == "lm-eval" or (args.format == "auto" and is_lm_eval_samples(args.file)):
+        from harness.commands.score_lm_eval import run_lm_eval
+
+        return run_lm_eval(args, bench)
     records = read_records(args.file)
     lookup: dict[str, Sample] = {}
     if any("gold" not in rec for rec in records):
@@ -45,7 +67,13 @@ def run(args: argparse.Namespace) -> int:
     env = GradeEnv(sandbox_config=sandbox_config(args))
     try:
         scored, summary = score_records(
-            records, bench, env, lookup, answers_only=args.answers_only, truncation=args.truncation
+            records,
+            bench,
+            env,
+            lookup,
+            answers_only=args.answers_only,
+            truncation=args.truncation,
+            fallback=args.fallback,
         )
         grading: dict[str, Any] = env.describe()
     finally:

@@ -35,8 +35,10 @@ from harness.types import Extraction, ExtractStatus, Grade, Sample, Status
 if TYPE_CHECKING:
     from harness.grade.env import GradeEnv
 
-CODE_GRADER_VERSION = "code-exec/2"
-"""2: the secret travels as two halves (a frame-walking program forged an assert-mode pass under 1)."""
+CODE_GRADER_VERSION = "code-exec/3"
+"""2: the secret travels as two halves (a frame-walking program forged an assert-mode pass under 1).
+3: programs are reconstructed from chat-style and stripped completions (harness/extract/code.py),
+and each grade's detail names how (`reconstruction: ...`)."""
 REFERENCE_LIMIT_S = 600.0
 """Wall-clock cap for measuring a reference solution (only a broken reference ever reaches it)."""
 DRIVER_FILE = "driver.py"
@@ -417,4 +419,11 @@ def grade_code(pairs: Sequence[tuple[Sample, Extraction]], env: GradeEnv) -> lis
             arrived.acquire()
         verdicts = [futures[i].result() for i in range(len(pairs))]
     _cache_put(cache, measured, ctx)
-    return [Grade(v.status, v.rule, CODE_GRADER_VERSION, v.detail) for v in verdicts]
+    return [Grade(v.status, v.rule, CODE_GRADER_VERSION, _with_method(ex, v.detail))
+            for (_, ex), v in zip(pairs, verdicts, strict=True)]
+
+
+def _with_method(extraction: Extraction, detail: str) -> str:
+    """The grade's detail, led by how the program was reconstructed from the output."""
+    head = f"reconstruction: {extraction.method}"
+    return f"{head}; {detail}" if detail else head

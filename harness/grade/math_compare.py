@@ -16,7 +16,9 @@ Numeric policy (documented, and the reason `50` never equals `0.5`):
 - exact values that are not plain rationals are compared by evaluation at enough digits to separate
   neighbouring integers (`2^{100}` vs that plus one is wrong), never through floats;
 - a benchmark tolerance (OlympiadBench `error`) replaces both with |a-b| <= tolerance;
-- a percent sign on one side only: `10\\%` equals `10` and `0.1`; without a sign nothing is rescaled;
+- a percent sign on one side only: `10\\%` equals `10` and `0.1`; without a sign nothing is rescaled. The
+  sign may be read as a label (`10\\%` for a gold `10`) only when the gold could be a count of percent
+  (an integer, a decimal or a mixed number): `\\frac{1}{3}\\%` is 1/300, never the gold `\\frac13`;
 - `integer_answer` (AIME): exact only, no tolerance (`025` equals `25`).
 """
 
@@ -34,14 +36,24 @@ from harness.grade.math_normalize import (
     CLOCK_RE,
     WORD_RE,
     Literal,
+    base_value,
     compact,
     normalize,
+    parse_base,
     parse_literal,
+    plain_digits,
     split_units,
     strip_unit_text,
     unit_key,
 )
-from harness.grade.math_structure import LeafMode, NeedSympy, compare, parse_structure, too_hard
+from harness.grade.math_structure import (
+    Collection,
+    LeafMode,
+    NeedSympy,
+    compare,
+    parse_structure,
+    too_hard,
+)
 
 MAX_NESTING = 60
 
@@ -55,6 +67,8 @@ class Hints:
     unit: str = ""
     answer_type: str = ""
     integer_answer: bool = False
+    ordered: bool = False
+    """The gold's bare list is a sequence (CollegeMATH "first four terms"): its answers must come in order."""
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, Any] | None) -> Hints:
@@ -66,6 +80,7 @@ class Hints:
             unit=str(meta.get("unit") or ""),
             answer_type=str(meta.get("answer_type") or ""),
             integer_answer=bool(meta.get("integer_answer", False)),
+            ordered=bool(meta.get("ordered", False)),
         )
 
 
@@ -97,21 +112,37 @@ def numbers_equal(
     return diff <= Fraction(tol.rel_tol) * scale, "numeric_tol_rel"
 
 
-def literals_equal(g: Literal, p: Literal, hints: Hints, tol: Tolerances) -> tuple[bool, str]:
-    """Compare two literals, applying the one-sided percent rule."""
+# A count of percent: an integer or a decimal (separators allowed), or a mixed number `33\frac{1}{3}`.
+_PERCENT_COUNT_RE = re.compile(r"^[-+]?(?:[0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+|[0-9]+\\frac\{[0-9]+\}\{[0-9]+\})%?$")
+
+
+def percent_like(gold: str) -> bool:
+    """Whether a gold could be a number of percent, so that an answer's `%` may be only a label.
+
+    Integers, decimals and mixed numbers (`33\\frac{1}{3}`) can; a plain fraction (`\\frac13`, `1/3`)
+    or any other expression (`\\sqrt{2}`) cannot.
+    """
+    return bool(_PERCENT_COUNT_RE.match(compact(gold)))
+
+
+def literals_equal(
+    g: Literal, p: Literal, hints: Hints, tol: Tolerances, label_ok: bool = True
+) -> tuple[bool, str]:
+    """Compare two literals, applying the one-sided percent rule (`label_ok`: see `percent_like`)."""
     inexact = g.decimal or p.decimal
     # A decimal with more than 12 fractional digits claims no precision (float artifacts, GSM-Hard golds).
     digits = min((x.digits for x in (g, p) if x.decimal and x.digits <= 12), default=None)
     candidates = [p.value]
     if p.percent and not g.percent:
-        candidates.append(p.value / 100)
+        candidates = [p.value, p.value / 100] if label_ok else [p.value / 100]
     elif g.percent and not p.percent:
         candidates.append(p.value * 100)
     rule = "numeric_exact"
-    for k, value in enumerate(candidates):
-        ok, rule = numbers_equal(g.value, value, inexact, hints, tol, digits if k == 0 else None)
+    for value in candidates:
+        scaled = value != p.value
+        ok, rule = numbers_equal(g.value, value, inexact, hints, tol, None if scaled else digits)
         if ok:
-            return True, rule + ("_percent" if k else "")
+            return True, rule + ("_percent" if scaled else "")
     return False, rule
 
 
@@ -123,10 +154,10 @@ def fast_leaf_eq(hints: Hints, tol: Tolerances) -> Any:
             return True, "string"
         if mode == "equation":
             raise NeedSympy
-        g_base, p_base = BASE_N_RE.match(compact(g)), BASE_N_RE.match(compact(p))
-        if g_base or p_base:  # `221_3` is a numeral in base 3; sympy would drop the subscript
-            same = bool(g_base and p_base and g_base.groups() == p_base.groups())
-            return same, "base_n"
+        if "_" in g or "_" in p:  # `221_3`: a numeral in base 3, or `1011_{10}`
+            based, g, p = _compare_bases(g, p)
+            if based is not None:
+                return based
         g_clock, p_clock = CLOCK_RE.match(compact(g)), CLOCK_RE.match(compact(p))
         if g_clock or p_clock:  # `12:00` is a time or a ratio, never a number: every part must agree
             same = bool(g_clock and p_clock and _ints(g) == _ints(p))
@@ -139,7 +170,7 @@ def fast_leaf_eq(hints: Hints, tol: Tolerances) -> Any:
         if g_lit is not None:
             p_lit = parse_literal(p) or parse_literal(p_num)
             if p_lit is not None:
-                return literals_equal(g_lit, p_lit, hints, tol)
+                return literals_equal(g_lit, p_lit, hints, tol, percent_like(g))
             if hints.integer_answer and not re.search(r"\\|[a-zA-Z]", p):
                 return False, "not_a_number"
         g_choice, p_choice = CHOICE_RE.match(compact(g)), CHOICE_RE.match(compact(p))
@@ -150,6 +181,35 @@ def fast_leaf_eq(hints: Hints, tol: Tolerances) -> Any:
         raise NeedSympy
 
     return leaf
+
+
+def _compare_bases(g: str, p: str) -> tuple[tuple[bool, str] | None, str, str]:
+    """Numerals with a base subscript: (verdict or None, gold, answer) with base-10 numerals made plain.
+
+    `221_3` is a numeral in base 3 (sympy would drop the subscript); `1011_{10}` is the number 1011.
+    An answer without a subscript is read as digits in the gold's base (the base the question asked
+    for): `4123` answers `4123_5`, `538` (its decimal value) does not. An answer in another base than
+    the gold's, `4123_{10}` included, is wrong.
+    """
+    g_num, p_num = parse_base(g), parse_base(p)
+    if g_num is not None and g_num.base == 10:
+        g, g_num = str(g_num.value), None
+    if p_num is not None and p_num.base == 10:
+        if g_num is not None:
+            return (False, "base_n"), g, p
+        p, p_num = str(p_num.value), None
+    if g_num is None and p_num is None:
+        g_raw, p_raw = BASE_N_RE.match(compact(g)), BASE_N_RE.match(compact(p))
+        if g_raw or p_raw:  # subscripted names (`a_1`): equal only as written
+            return (bool(g_raw and p_raw and g_raw.groups() == p_raw.groups()), "base_n"), g, p
+        return None, g, p
+    if g_num is not None and p_num is not None:
+        return (g_num.base == p_num.base and g_num.value == p_num.value, "base_n"), g, p
+    if g_num is not None:
+        digits = plain_digits(p)
+        value = base_value(digits, g_num.base) if digits is not None else None
+        return (value is not None and value == g_num.value, "base_n_digits"), g, p
+    return (False, "base_n"), g, p
 
 
 _SHORT_WORDS = frozenset({"yes", "no", "odd", "all", "none", "true", "false", "both"})
@@ -222,6 +282,8 @@ def compare_answers(prep: Prepared, hints: Hints, leaf: Any) -> tuple[bool, str]
         return prep.verdict
     g_tree = parse_structure(prep.gold, thousands_ok=not hints.multi_answer)
     p_tree = parse_structure(prep.pred, thousands_ok=not hints.multi_answer)
+    if hints.ordered and isinstance(g_tree, Collection) and g_tree.kind == "list":
+        g_tree = Collection("tuple", g_tree.items)  # a sequence; a `\{...\}` set gold stays unordered
     return compare(g_tree, p_tree, leaf)
 
 

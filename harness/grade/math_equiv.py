@@ -29,7 +29,7 @@ from harness.grade.math_compare import (
 from harness.grade.math_pool import WorkerPool
 from harness.grade.math_structure import NeedSympy
 
-GRADER_VERSION = "harness-math-1.2"
+GRADER_VERSION = "harness-math-1.3"
 """Bump whenever a rule, a tolerance or the normalisation changes: grades of different versions differ."""
 
 

@@ -15,7 +15,8 @@ _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 _UNICODE = {
     "−": "-", "–": "-", "—": "-", "π": "\\pi ", "∞": "\\infty ", "√": "\\sqrt", "×": "\\times ",
     "·": "\\cdot ", "≤": "\\le ", "≥": "\\ge ", "≠": "\\ne ", "±": "\\pm ", "∪": "\\cup ", "∩": "\\cap ",
-    "°": "^\\circ", "∅": "\\emptyset ", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    "°": "^\\circ", "∅": "\\emptyset ", "\u00a0": " ", "\u2009": " ", "\u202f": " ", "…": "\\ldots ",
+    "ℝ": "\\mathbb{R}",
 }
 # Commands that only affect layout or size: removed outright.
 _DROP_RE = re.compile(
@@ -26,12 +27,14 @@ _DROP_RE = re.compile(
 )
 _RENAME = [
     (re.compile(r"\\[dt]frac(?![a-zA-Z])"), r"\\frac"),
-    (re.compile(r"\\leq?(?![a-zA-Z])|\\leqslant(?![a-zA-Z])"), r"\\le "),
-    (re.compile(r"\\geq?(?![a-zA-Z])|\\geqslant(?![a-zA-Z])"), r"\\ge "),
+    (re.compile(r"\\leq?(?![a-zA-Z])|\\leqslant(?![a-zA-Z])|<="), r"\\le "),
+    (re.compile(r"\\geq?(?![a-zA-Z])|\\geqslant(?![a-zA-Z])|>="), r"\\ge "),
+    (re.compile(r"\\lt(?![a-zA-Z])"), "<"),
+    (re.compile(r"\\gt(?![a-zA-Z])"), ">"),
     (re.compile(r"\\neq?(?![a-zA-Z])"), r"\\ne "),
     (re.compile(r"\\lbrace(?![a-zA-Z])"), r"\\{"),
     (re.compile(r"\\rbrace(?![a-zA-Z])"), r"\\}"),
-    (re.compile(r"\\(?:varnothing|emptyset)(?![a-zA-Z])|\\\{\s*\\\}"), r"\\emptyset"),
+    (re.compile(r"\\(?:varnothing|emptyset|oslash)(?![a-zA-Z])|\\\{\s*\\\}"), r"\\emptyset"),
     (re.compile(r"\\infinity(?![a-zA-Z])|\+\s*\\infty"), r"\\infty"),
     (re.compile(r"\\mathbb\{R\}|\\mathbb R(?![a-zA-Z])"), r"(-\\infty,\\infty)"),
     (re.compile(r"\{,\}"), ","),
@@ -39,6 +42,8 @@ _RENAME = [
     (re.compile(r"\\langle(?![a-zA-Z])"), "("),  # a vector `\langle 8,4,-5 \rangle` is an ordered tuple
     (re.compile(r"\\rangle(?![a-zA-Z])"), ")"),
     (re.compile(r"\\operatorname\{([a-zA-Z]+)\}"), r"\\\1"),
+    (re.compile(r"\\dot\s*\{?([0-9])\}?"), r"\\overline{\1}"),  # `0.\dot{3}`: one repeating digit
+    (re.compile(r"\\overline\s*([0-9])(?![0-9])"), r"\\overline{\1}"),
 ]
 # A degree sign, with the Celsius / Fahrenheit letter after it when there is one (`-3^\circ\text{C}`).
 _DEGREE_RE = re.compile(
@@ -52,10 +57,10 @@ _MATH_DELIMS_RE = re.compile(r"(?<!\\)\\[()\[\]]|\$")
 _ESCAPED_SPACE_RE = re.compile(r"(?<!\\)\\ ")
 _DOLLAR_SIGN_RE = re.compile(r"\\\$")
 _WS_RE = re.compile(r"\s+")
-_TRAILING_PUNCT_RE = re.compile(r"[\s.。;:!?]+$")
+_TRAILING_PUNCT_RE = re.compile(r"[\s.。,;:!?]+$")
 _BOXED_WHOLE_RE = re.compile(r"^\\(?:boxed|fbox)\s*\{(.*)\}$", re.S)
 # `1,\!000`: the thin-space-negated comma is always a thousands separator, whatever spacing follows.
-_THOUSANDS_MARK_RE = re.compile(r",\s*\\!\s*")
+_THOUSANDS_MARK_RE = re.compile(r"(?:\{,\}|,)\s*\\!\s*|\{,\}")
 _PLUS_MINUS_RE = re.compile(r"\+\s*-")
 _MERIDIEM_RE = re.compile(r"(?<![a-zA-Z])([aApP])\.\s?[mM]\.?(?![a-zA-Z])")  # `9 a.m.` -> `9 am`
 # Shorthand arguments (`\frac{270}7`, `\frac 59`, `\frac \pi4`, `\sqrt5`): braced so literals parse.
@@ -65,6 +70,28 @@ _SQRT_SHORTHAND_RE = re.compile(r"\\sqrt\s*([0-9a-zA-Z])")
 _PLAIN_FUNC_RE = re.compile(r"(?<![\\a-zA-Z])(exp|ln|log|sin|cos|tan)\s*\(")
 _PLAIN_PI_RE = re.compile(r"(?<![\\a-zA-Z])pi(?![a-zA-Z])")
 _PLAIN_MARK_RE = re.compile(r"\*|(?<![a-zA-Z])(?:pi|sqrt|exp|ln|log|sin|cos|tan)(?![a-zA-Z])")
+# An ordinal suffix on a number (`5th`, `2^{nd}`, `3\\text{rd}` once unwrapped): the number is the answer.
+_ORDINAL_RE = re.compile(r"(?<=[0-9])\s*(?:\^\s*\{?\s*)?(?:st|nd|rd|th)\s*\}?(?![a-zA-Z])")
+# A decimal whose digits repeat, written with an ellipsis (`0.4545...`, `0.1666\\ldots`): rewritten with
+# `\\overline` once the repeating block is found, so one literal parser reads both spellings.
+MAX_REPEAT_DIGITS = 40
+_ELLIPSIS_DECIMAL_RE = re.compile(r"(?<![0-9.])([0-9]*)\.([0-9]+)\s*(?:\\ldots|\.\.\.)")
+# Whole answers that name the set of all reals or the empty set in words.
+_ALL_REALS_RE = re.compile(
+    r"(?:the\s+set\s+of\s+)?(?:all|every)\s+real\s*(?:numbers?|values?(?:\s+of\s+[a-z])?|[a-z])?|all\s+reals"
+)
+_NO_SOLUTION_RE = re.compile(
+    r"(?:there\s+(?:are|is)\s+)?no\s+(?:real\s+)?(?:solutions?|roots?|values?|such\s+[a-z]+)|none|empty\s+set"
+    r"|the\s+empty\s+set"
+)
+_SET_WORD_HINT_RE = re.compile(r"real|no|empty")
+# Words before a number that only qualify or label it (`about 42`, `\\approx 42`, `Total: 30`, `USD 7`):
+# a closed list, so that `at least 42`, `not 42` or a variable `a + 5` keep their meaning.
+_PREFIX_RE = re.compile(
+    r"^(?:(?:the|a\s+total\s+of|total(?:\s+of)?|answer|about|approximately|approx\.?|around|roughly|exactly"
+    r"|only|just|usd|eur|gbp|inr|rs\.?)\s*:?\s*|\\approx\s*|\\sim\s*|=\s*)+(?=[$\\0-9.]|-[0-9])",
+    re.I,
+)
 _PERCENT_RE = re.compile(r"\s*\\?%\s*$|\s*\\text\{\s*percent\s*\}\s*$|\s+percent$")
 
 # Units a plain-number answer may carry: known unit words (single letters only with a space before them,
@@ -138,10 +165,44 @@ def normalize(text: str) -> str:
         s = plain_to_latex(s)
     s = _ESCAPED_SPACE_RE.sub(" ", s.replace("~", " "))
     s = _WS_RE.sub(" ", s).strip()
+    s = _ELLIPSIS_DECIMAL_RE.sub(_overline_repeat, s)
     s = _TRAILING_PUNCT_RE.sub("", s)
     if s.startswith("{") and s.endswith("}") and _balanced_span(s):
         s = s[1:-1].strip()
+    return _set_words(_ORDINAL_RE.sub("", _PREFIX_RE.sub("", s)))
+
+
+def _set_words(s: str) -> str:
+    """`all real numbers` is `(-\\infty,\\infty)`; `no real solutions` is the empty set (whole answers only).
+
+    A gold saying it twice (CollegeMATH's `No solution : \\oslash`) is the set both halves name.
+    """
+    low = s.lower().strip()
+    if not _SET_WORD_HINT_RE.search(low):  # most answers: no regex work
+        return s
+    if _ALL_REALS_RE.fullmatch(low):
+        return "(-\\infty,\\infty)"
+    if _NO_SOLUTION_RE.fullmatch(low):
+        return "\\emptyset"
+    halves = low.split(":")
+    if len(halves) == 2 and all(halves):
+        named = {_set_words(h.strip()) for h in halves}
+        if len(named) == 1 and named <= {"(-\\infty,\\infty)", "\\emptyset"}:
+            return named.pop()
     return s
+
+
+def _overline_repeat(m: re.Match[str]) -> str:
+    """`0.1666...` -> `0.1\\overline{6}`: the shortest block that repeats at least twice to the end."""
+    whole, digits = m.group(1), m.group(2)
+    if len(digits) > MAX_REPEAT_DIGITS:  # the search is cubic in the digits: long runs stay as written
+        return m.group(0)
+    for start in range(len(digits)):
+        tail = digits[start:]
+        for period in range(1, len(tail) // 2 + 1):
+            if all(tail[k] == tail[k % period] for k in range(len(tail))):
+                return f"{whole}.{digits[:start]}\\overline{{{tail[:period]}}}"
+    return m.group(0)
 
 
 def _brace_frac(m: re.Match[str]) -> str:
@@ -253,6 +314,7 @@ _SLASH_RE = re.compile(rf"^(?P<a>{_DEC})\s*/\s*(?P<b>{_DEC})$")
 _THOUSANDS_RE = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?$")
 _THOUSANDS_SPACE_RE = re.compile(r"^[0-9]{1,3}(?: [0-9]{3})+(?:\.[0-9]+)?$")
 _DEC_RE = re.compile(rf"^{_DEC}$")
+_REPEATING_RE = re.compile(r"^(?P<int>[0-9]*)\.(?P<pre>[0-9]*)\\overline\s*\{\s*(?P<rep>[0-9]+)\s*\}$")
 MAX_EXPONENT = 400
 NO_PRECISION = 99
 
@@ -280,6 +342,11 @@ def _unsigned(body: str, thousands: bool) -> tuple[Fraction, bool, int] | None:
     """(value, is a decimal, fractional digits) of an unsigned literal, or None when `body` is not one."""
     if thousands and (_THOUSANDS_RE.match(body) or _THOUSANDS_SPACE_RE.match(body)):
         body = body.replace(",", "").replace(" ", "")
+    repeating = _REPEATING_RE.match(body)
+    if repeating:  # `0.1\overline{6}` is exactly 1/6: an exact value, not a rounded decimal
+        whole, pre, rep = repeating.group("int", "pre", "rep")
+        value = Fraction(int(whole or "0")) + Fraction(int(pre or "0"), 10 ** len(pre))
+        return value + Fraction(int(rep), (10 ** len(rep) - 1) * 10 ** len(pre)), False, 0
     if _DEC_RE.match(body):
         # 15+ significant digits is a printed float (GSM-Hard's `14053029.666666666`): no precision claimed.
         significant = len(body.replace(".", "").lstrip("0"))
@@ -324,6 +391,56 @@ def parse_literal(text: str, *, thousands: bool = True) -> Literal | None:
 
 
 BASE_N_RE = re.compile(r"^(-?[0-9A-Za-z.]+)_\{?([0-9]+)\}?$")
+_BASE_RE = re.compile(r"^(?P<sign>-?)\(?(?P<digits>[0-9A-Za-z.]+)\)?_\{?\(?(?P<base>[0-9]+|[a-z]+)\)?\}?$")
+_BASE_WORDS = {
+    w: k + 2
+    for k, w in enumerate(
+        ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen",
+         "fourteen", "fifteen", "sixteen")
+    )
+}
+_PLAIN_DIGITS_RE = re.compile(r"^-?[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)?$")
+
+
+@dataclass(frozen=True)
+class BaseNumeral:
+    """A numeral with a base subscript (`4123_5`, `152A_{11}`, `0.0011_{2}`, `4123_{\\text{five}}`)."""
+
+    value: Fraction
+    base: int
+
+
+def base_value(digits: str, base: int) -> Fraction | None:
+    """The value of `digits` (maybe signed, maybe with a radix point) read in `base`; None if not valid there."""
+    sign = -1 if digits.startswith("-") else 1
+    body = digits.lstrip("-")
+    whole, _, frac = body.partition(".")
+    try:
+        value = Fraction(int(whole or "0", base))
+        if frac:
+            value += Fraction(int(frac, base), base ** len(frac))
+    except ValueError:
+        return None
+    return sign * value
+
+
+def parse_base(text: str) -> BaseNumeral | None:
+    """A numeral with a base subscript between 2 and 36, or None (`a_1` is a variable, not a numeral)."""
+    m = _BASE_RE.match(compact(text))
+    if m is None:
+        return None
+    raw = m.group("base")
+    base = int(raw) if raw.isdigit() else _BASE_WORDS.get(raw, 0)
+    if not 2 <= base <= 36 or not _PLAIN_DIGITS_RE.match(m.group("digits")):
+        return None
+    value = base_value(m.group("sign") + m.group("digits"), base)
+    return None if value is None else BaseNumeral(value, base)
+
+
+def plain_digits(text: str) -> str | None:
+    """`text` when it is a bare numeral (digits and letters, maybe a sign and a radix point), else None."""
+    t = compact(text)
+    return t if _PLAIN_DIGITS_RE.match(t) and any(ch.isdigit() for ch in t) else None
 CHOICE_RE = re.compile(r"^\(?\s*([A-J])\s*\)?$")
 WORD_RE = re.compile(r"^[A-Za-z][A-Za-z'\-]*$")
 CLOCK_RE = re.compile(r"^[0-9]+(?::[0-9]+)+$")

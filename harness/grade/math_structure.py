@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from harness.grade.math_normalize import compact, split_units
+from harness.grade.math_parts import split_parts
 
 MAX_ITEMS = 64
 MAX_DEPTH = 8
@@ -70,7 +71,7 @@ class Equation:
 Node = Leaf | Collection | Interval | Union | Matrix | Equation
 
 _OPEN, _CLOSE = "([{", ")]}"
-_SIMPLE_VAR_RE = re.compile(r"^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?(?:\([a-z]\))?$")
+_SIMPLE_VAR_RE = re.compile(r"^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?(?:\^\{-1\}|\^-1)?(?:\([a-z]\))?$")
 # A matrix in any environment, maybe inside `[...]` / `(...)` (the `\left[\begin{array}` spelling) and
 # maybe after a scalar factor (`\frac{1}{49}\begin{pmatrix}...`).
 _MATRIX_RE = re.compile(
@@ -78,6 +79,7 @@ _MATRIX_RE = re.compile(
     r"(?:\{[^{}]*\})?(?P<body>.*)\\end\{(?P=env)\}\s*[\])]?$",
     re.S,
 )
+_TIMES_TAIL_RE = re.compile(r"\s*(?:\\cdot|\\times|\*)\s*$")
 _REL_RE = re.compile(r"\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|<|>")
 _PM_RE = re.compile(r"\\(pm|mp)(?![a-zA-Z])")
 _THOUSANDS_NUM_RE = re.compile(r"-?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
@@ -85,6 +87,17 @@ _LIST_SEPS = (",", ";", " and ", " or ", "\\text{and}", "\\text{or}")
 _INFINITE = {"\\infty", "-\\infty", "oo", "-oo"}  # normalize() spells `\\infinity`, `+\\infty` as `\\infty`
 _NUMERIC_TOWER_RE = re.compile(r"[0-9]\s*\^\s*\{?\s*\(?\s*[0-9.]+\s*\)?\s*\^")
 _COMMAND_RE = re.compile(r"\\[a-zA-Z]+")
+_ENV_RE = re.compile(r"\\(?:begin|end)\{[a-zA-Z*]*\}(?:\{[a-zA-Z|]*\})?")
+_NAME_RE = re.compile(r"[a-zA-Z](?:_\{?[a-zA-Z0-9]+\}?)?")
+_CONSTANTS = frozenset({"e", "i"})
+_COORDINATES = frozenset({"x", "y", "z"})
+# Operators that bind their variable (`\lim_{n \to \infty} ... = \frac12` restates a computation).
+_BINDER_RE = re.compile(r"\\(?:lim|int|sum|prod|log|ln|det)(?![a-zA-Z])")
+_CALL_RE = re.compile(r"(?<![a-zA-Z\\])([a-zA-Z])\([^()]*\)")
+_POWER_RE = re.compile(r"\^\s*(?:\{[^{}]*\}|[0-9a-zA-Z])")
+_UNSOLVED_RE = re.compile(r"[0-9+\-*/]|\\(?:sqrt|frac|cdot|times)(?![a-zA-Z])")
+# A decorated letter is a name of its own (`\bar{x}` is a sample mean, not the coordinate x).
+_DECORATED_RE = re.compile(r"\\(?:bar|hat|tilde|vec|overline|widehat|overrightarrow)\s*\{[^{}]*\}")
 
 
 def split_top(s: str, seps: tuple[str, ...]) -> list[str]:
@@ -160,6 +173,41 @@ def has_variables(s: str) -> bool:
     return bool(re.search(r"[a-zA-Z]", _COMMAND_RE.sub("", s)))
 
 
+def _names(s: str) -> set[str]:
+    """The variable names of `s` (`a_1`, `P`, `x`), without commands, environments and the constants e, i."""
+    return set(_NAME_RE.findall(_COMMAND_RE.sub(" ", _ENV_RE.sub(" ", s)))) - _CONSTANTS
+
+
+def names_quantity(lhs: str, gold_side: bool) -> bool:
+    """Whether the left side of `lhs = value` names the quantity whose value is given.
+
+    `g(3)`, `m+n`, `PQ`, `ab`, `\\frac{AE}{EC}`, `A_1:A_2`, `E(X)` do; an unsolved equation in one
+    variable (`2x+1`, `\\sqrt{t}`) does not. A gold equation in the coordinates x, y, z (a line, a
+    curve, a plane, a quadratic equation), or in a sum of terms (`a^2 + b = 0`), is itself the answer,
+    so its right side alone is not.
+    """
+    lhs = _DECORATED_RE.sub(" N ", lhs)
+    names = _names(lhs)
+    if not names or _BINDER_RE.search(lhs):
+        return True
+    if gold_side and (names & _COORDINATES or len(split_top(lhs.lstrip("-"), ("+", "-"))) > 1):
+        return False  # `x^2 + y^2 = 13`, `a^2 + b = 0`: a relation between variables is itself the answer
+    if len(names) == 1:
+        body = _POWER_RE.sub("", _CALL_RE.sub(r"\1", _ENV_RE.sub(" ", lhs)))
+        body = _NAME_RE.sub("v", _COMMAND_RE.sub(lambda m: "+" if _UNSOLVED_RE.match(m.group(0)) else " ", body))
+        return not _UNSOLVED_RE.search(body)
+    return True
+
+
+def _closed(node: Node) -> bool:
+    """A value without variables (units after a number allowed): `8`, `\\sqrt{13}`, `3:5`, `8 cm`."""
+    if isinstance(node, Leaf):
+        return not has_variables(split_units(node.text)[0])
+    if isinstance(node, Collection):
+        return all(_closed(item) for item in node.items)
+    return False
+
+
 def parse_structure(s: str, *, thousands_ok: bool = True, depth: int = 0) -> Node:
     """The outer structure of a normalised answer."""
     s = s.strip()
@@ -176,6 +224,9 @@ def parse_structure(s: str, *, thousands_ok: bool = True, depth: int = 0) -> Nod
         return Union(tuple(parse_structure(p, depth=depth + 1) for p in union))
     if thousands_ok and _THOUSANDS_NUM_RE.fullmatch(split_units(s)[0]):
         return Leaf(s)
+    parts = split_parts(s)
+    if parts is not None:
+        return Collection("list", tuple(parse_structure(p, thousands_ok=False, depth=depth + 1) for p in parts))
     items = [p for p in split_top(s, _LIST_SEPS) if p]
     if len(items) > 1:
         return _list(items, depth)
@@ -195,6 +246,7 @@ def _matrix(pre: str, body: str) -> Matrix:
     """Rows and cells; a scalar factor before the matrix multiplies every cell."""
     rows = [r for r in split_top(body, ("\\\\",)) if r]
     cells = [split_top(r, ("&",)) for r in rows]
+    pre = _TIMES_TAIL_RE.sub("", pre)  # `2 \cdot \begin{pmatrix}`: the product sign is not part of the factor
     if pre:
         factor = "-1" if pre == "-" else pre
         cells = [[f"({factor}) \\cdot ({c})" for c in row] for row in cells]
@@ -324,15 +376,30 @@ def _compare_equations(gold: Node, pred: Node, leaf: LeafEq) -> tuple[bool, str]
         return leaf(g_rhs, p_rhs, "equation")
     if isinstance(gold, Equation):
         # gold `x = 3`, or a gold restating the question (`\\log \\sqrt[9]{10^{11}} = \\frac{11}{9}`): the value
+        if _is_curve(gold):  # `y = 2x + 3` is a line: its right side alone does not answer it
+            return False, "curve_vs_value"
         if gold.simple or not has_variables(gold.lhs):
             ok, rule = compare(gold.rhs, pred, leaf)
             return ok, f"value_of_assignment:{rule}"
+        if _closed(gold.rhs) and names_quantity(gold.lhs, gold_side=True):  # `\\frac{AE}{EC} = \\frac23`
+            ok, rule = compare(gold.rhs, pred, leaf)
+            return ok, f"value_of_named:{rule}"
         return False, "equation_vs_value"
     assert isinstance(pred, Equation)
     if pred.simple or not has_variables(pred.lhs):
         ok, rule = compare(gold, pred.rhs, leaf)  # answer `x = 3` or a computation chain `2+1 = 3`
         return ok, f"assignment_value:{rule}"
+    if _closed(pred.rhs) and names_quantity(pred.lhs, gold_side=False):  # `g(3) = 7`, `m+n = 12`
+        ok, rule = compare(gold, pred.rhs, leaf)
+        return ok, f"named_value:{rule}"
     return False, "value_vs_equation"
+
+
+def _is_curve(eq: Equation) -> bool:
+    """A coordinate given in terms of another coordinate (`y = 2x + 3`, `x = 2y - 1`): a line or a curve."""
+    lhs = compact(eq.lhs)
+    rhs = eq.rhs.text if isinstance(eq.rhs, Leaf) else ""
+    return lhs in _COORDINATES and bool((_names(rhs) & _COORDINATES) - {lhs})
 
 
 def _eq_text(eq: Equation) -> str:

@@ -16,7 +16,15 @@ import sympy
 from latex2sympy2_extended.latex2sympy2 import ConversionConfig, NormalizationConfig, latex2sympy
 from math_verify.grader import should_treat_as_complex
 
-from harness.grade.math_compare import Hints, Prepared, Tolerances, compare_answers, fast_leaf_eq, prepare
+from harness.grade.math_compare import (
+    Hints,
+    Prepared,
+    Tolerances,
+    compare_answers,
+    fast_leaf_eq,
+    percent_like,
+    prepare,
+)
 from harness.grade.math_normalize import split_units, strip_percent, strip_units
 from harness.grade.math_structure import LeafMode, NeedSympy
 
@@ -195,9 +203,11 @@ def symbolic_leaf_eq(hints: Hints, tol: Tolerances) -> Any:
         except Unparsed:
             return False, "gold_unparsed"
         p_body, p_pct = strip_percent(p)
-        candidates = [p] if not p_pct else [p_body, f"({p_body})/100"]
+        candidates = [(p, False)]
+        if p_pct:  # `\sqrt{2}\%` is read as a label only for a gold that could count percent
+            candidates = [(p_body, False), (f"({p_body})/100", True)][0 if percent_like(g_num) else 1 :]
         parsed = False  # some candidate parsed as written (units kept)
-        for k, cand in enumerate(candidates):
+        for cand, scaled in candidates:
             for text in dict.fromkeys((cand, strip_units(cand))):
                 try:
                     pa = to_sympy(text)
@@ -206,7 +216,7 @@ def symbolic_leaf_eq(hints: Hints, tol: Tolerances) -> Any:
                 parsed = parsed or text == cand
                 ok, rule = exprs_equal(ga, pa, hints, tol)
                 if ok:
-                    return True, rule + ("_percent" if k else "")
+                    return True, rule + ("_percent" if scaled else "")
         return False, "sympy_not_equal" if parsed else "answer_unparsed"
 
     return leaf

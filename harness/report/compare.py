@@ -1,7 +1,8 @@
 """Regression verdicts between two runs: paired statistics per benchmark on the items both share.
 
-Runs whose benchmark versions, data fingerprints or prompt hashes differ measure different things;
-comparing them is refused unless forced, and a forced comparison says so in its output.
+Runs whose benchmark versions, data fingerprints, prompt hashes or grader versions differ measure
+different things; comparing them is refused unless forced, and a forced comparison says so in its
+output.
 """
 
 from __future__ import annotations
@@ -73,13 +74,18 @@ class Comparison:
 
 
 def identity_mismatches(base: Run, new: Run, names: Sequence[str]) -> list[str]:
-    """Differences in what was measured: manifest identity keys, then per-item prompt hashes."""
+    """Differences in what was measured: manifest identity keys, the grader versions the records
+    name (a run graded by an older grader scores the same outputs differently), then per-item
+    prompt hashes."""
     problems = []
     for name in names:
         a, b = base.bench_info(name), new.bench_info(name)
         for key in IDENTITY_KEYS:
             if a.get(key) != b.get(key):
                 problems.append(f"{name} {key} {a.get(key)} vs {b.get(key)}")
+        graders = [",".join(sorted({r.grade.grader_version for r in run.records(name)})) for run in (base, new)]
+        if graders[0] != graders[1]:
+            problems.append(f"{name} grader_version {graders[0]} vs {graders[1]}")
         if not any(a.get(k) != b.get(k) for k in IDENTITY_KEYS):
             hashes = {r.item_id: r.prompt_hash for r in base.records(name)}
             differ = len({r.item_id for r in new.records(name)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from harness.errors import StoreError
+from harness.report.published import doc_kind, read_published
 from harness.report.text import markdown_table, pct, pct_ci, rich_table
 from harness.store.reader import Run
 
@@ -140,11 +140,11 @@ def _run_row(run: Run, conflicts: set[str], group_by: str | None) -> Row:
 
 
 def load_published(path: Path, model_filter: str | None, group_by: str | None) -> list[Row]:
-    """Published rows from a results/published/*.json file (values in percent, as printed)."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"{path}: unreadable published results ({exc})") from exc
+    """Published rows from a results/published/*.json table (values in percent, as printed); a
+    file of another kind (digitized scaling curves) has no rows."""
+    doc = read_published(path)
+    if doc_kind(doc) != "table":
+        return []
     scale = 100.0 if doc.get("unit") == "percent" else 1.0
     rows = []
     for item in doc.get("rows", []):
@@ -168,20 +168,33 @@ def build(runs: Sequence[Run], cfg: LeaderboardConfig) -> Leaderboard:
     rows = [_run_row(r, conflicts, cfg.group_by) for r in runs]
     for path in cfg.published:
         rows.extend(load_published(path, cfg.published_filter, cfg.group_by))
-    present = {name for row in rows if row.source == "measured" for name in row.cells}
-    if not runs:
-        present = {name for row in rows for name in row.cells}
+    ours = harness_benchmarks()
+    published = {name for row in rows if row.source == "published" for name in row.cells}
+    present = {name for row in rows if row.source == "measured" for name in row.cells} if runs else published & ours
     chosen = cfg.benchmarks or tuple(sorted(present, key=_bench_key))
     apart = {b for members in SEPARATE_GROUPS.values() for b in members}
     benches = tuple(b for b in chosen if b not in apart)
     separate = tuple(b for members in SEPARATE_GROUPS.values() for b in members if b in chosen)
+    # Published rows sit beside ours where they share a column; the others would be rows of dashes.
+    rows = [r for r in rows if r.source == "measured" or any(b in r.cells for b in chosen)]
+    foreign = sorted({n for r in rows if r.source == "published" for n in r.cells} - ours - set(chosen))
     averages = tuple(a for a, members in AVERAGES.items() if set(members) <= set(benches))
     rows = [Row(r.label, r.source, r.checkpoint, r.origin, r.tags,
                 {**r.cells, **{a: _average(r.cells, AVERAGES[a]) for a in averages}}, r.group) for r in rows]
     if cfg.group_by:
         rows.sort(key=lambda r: (r.group == "—", r.group))
     notes = _footnotes(rows, (*benches, *separate), averages, conflicts)
+    if foreign:
+        notes += (f"published rows also report {', '.join(foreign)}: not harness benchmarks, not shown and "
+                  "never averaged (--benchmarks NAME shows one)",)
     return Leaderboard(benches, averages, tuple(rows), notes, cfg.group_by, separate)
+
+
+def harness_benchmarks() -> set[str]:
+    """Names of the registered benchmarks (a published column outside them is someone else's)."""
+    from harness.registry import all_benchmarks
+
+    return {b.name for b in all_benchmarks()}
 
 
 def _footnotes(rows: Sequence[Row], benches: Sequence[str], averages: Sequence[str],

@@ -69,8 +69,19 @@ def scaling_series(runs: Sequence[Run], x_tag: str, benchmarks: Sequence[str] = 
     return out
 
 
-def scaling_figure(series: Sequence[Series], x_label: str, log_x: bool = False) -> Figure:
-    """Accuracy vs x with CI error bars, one line per benchmark (like ScaleQuest Fig. 1, right)."""
+@dataclass(frozen=True)
+class Reference:
+    """A published curve drawn dashed beside ours (e.g. the paper's digitized Fig. 1 points)."""
+
+    label: str
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+
+
+def scaling_figure(series: Sequence[Series], x_label: str, log_x: bool = False, bands: bool = False,
+                   references: Sequence[Reference] = ()) -> Figure:
+    """Accuracy vs x with its 95% CI (error bars, or shaded bands), one line per benchmark, and any
+    published reference curves dashed (like ScaleQuest Fig. 1, right)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import EngFormatter
@@ -79,8 +90,14 @@ def scaling_figure(series: Sequence[Series], x_label: str, log_x: bool = False) 
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     for s in series:
+        if bands:
+            (line,) = ax.plot(s.xs, s.ys, marker="o", label=s.benchmark)
+            ax.fill_between(s.xs, s.lo, s.hi, alpha=0.2, color=line.get_color())
+            continue
         yerr = [[y - lo for y, lo in zip(s.ys, s.lo, strict=True)], [hi - y for y, hi in zip(s.ys, s.hi, strict=True)]]
         ax.errorbar(s.xs, s.ys, yerr=yerr, marker="o", capsize=3, label=s.benchmark)
+    for ref in references:
+        ax.plot(ref.xs, ref.ys, linestyle="--", marker="x", alpha=0.7, label=ref.label)
     if log_x:
         ax.set_xscale("log")
     ax.xaxis.set_major_formatter(EngFormatter(sep=""))  # 125k, 1M: how data sizes are spoken of

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
 from synth.errors import RecipeError
-from synth.pipeline import Executor
-from synth.recipe import Recipe
+
+if TYPE_CHECKING:
+    from synth.shardrun import ShardTask
 
 
-def make_executor(kind: str, recipe: Recipe) -> Executor:
-    """`local` (one spawned process per shard) or `ray` (one Ray task per shard)."""
+class Executor(Protocol):
+    """Runs tasks (shard tasks, scale-up points) somewhere (local processes, Ray tasks) and returns their
+    results in order."""
+
+    name: str
+
+    def map(self, fn: Callable[[ShardTask], dict[str, Any]], tasks: Sequence[ShardTask],
+            cpus: float, gpus: float) -> list[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+def make_executor(kind: str, workers: int = 1, address: str = "") -> Executor:
+    """`local` (one spawned process per task, `workers` at a time) or `ray` (one Ray task per task)."""
     if kind == "local":
         from synth.executors.local import LocalExecutor
 
-        return LocalExecutor(workers=recipe.executor.workers or recipe.shards)
+        return LocalExecutor(workers=workers)
     if kind == "ray":
         from synth.executors.ray import RayExecutor
 
-        return RayExecutor(address=recipe.executor.ray_address)
+        return RayExecutor(address=address)
     raise RecipeError(f"unknown executor {kind!r}: use local or ray")

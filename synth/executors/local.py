@@ -5,10 +5,12 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
-from synth.stage import ShardTask
+
+if TYPE_CHECKING:
+    from synth.shardrun import ShardTask
 
 
 class LocalExecutor:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from synth.errors import SynthError
-from synth.stage import ShardTask
+
+if TYPE_CHECKING:
+    from synth.shardrun import ShardTask
 
 
 class RayExecutor:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING
 
+from harness.errors import close_match_hint
+from synth.context import Resources
 from synth.errors import RecipeError
 from synth.recipe import parse_config
-from synth.stage import Resources
 
 if TYPE_CHECKING:
     from synth.recipe import Recipe
@@ -22,11 +22,13 @@ def stage_classes() -> dict[str, type[BaseStage]]:
     from synth.stages.export import Export
     from synth.stages.filters import FilterLanguage, FilterSolvability
     from synth.stages.generate import Generate
+    from synth.stages.qpo_pairs import QpoPairs
     from synth.stages.respond import Respond
     from synth.stages.reward import Reward
+    from synth.stages.training import Qft, Qpo, Sft
 
-    classes: list[type[BaseStage]] = [Generate, FilterLanguage, FilterSolvability, Difficulty, Dedup,
-                                      Decontaminate, Respond, Reward, Export]
+    classes: list[type[BaseStage]] = [Qft, QpoPairs, Qpo, Generate, FilterLanguage, FilterSolvability, Difficulty,
+                                      Dedup, Decontaminate, Respond, Reward, Export, Sft]
     return {c.name: c for c in classes}
 
 
@@ -35,12 +37,8 @@ def build_stage(recipe: Recipe, index: int) -> BaseStage:
     name, raw = recipe.stages[index]
     classes = stage_classes()
     if name not in classes:
-        close = difflib.get_close_matches(name, classes, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(classes)})"
-        raise RecipeError(f"unknown stage {name!r} in {recipe.path}{hint}")
+        raise RecipeError(f"unknown stage {name!r} in {recipe.path}{close_match_hint(name, list(classes))}")
     cls = classes[name]
-    if index == 0 and name != "generate":
-        raise RecipeError(f"{recipe.path}: the first stage must be generate, not {name!r}")
     cfg: object = parse_config(cls.Config, raw, f"stages.{name}")
     res = recipe.resources.get(name)
     resources = parse_config(Resources, res, f"resources.{name}") if res is not None else None

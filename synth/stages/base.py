@@ -7,9 +7,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from synth.context import Outcome, Resources, ShardContext
 from synth.prompts import SOLVE_INSTRUCTION, pick
 from synth.records import Record
-from synth.stage import Outcome, Resources, ShardContext
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,7 +31,11 @@ class BaseStage:
     name: ClassVar[str]
     version: ClassVar[str]
     Config: ClassVar[type]
-    scope: Literal["shard", "global"] = "shard"
+    scope: ClassVar[Literal["shard", "global", "train"]] = "shard"
+    consumes: ClassVar[bool] = True
+    """Reads the records of the stage before it (generate and qpo_pairs make their own)."""
+    produces_records: ClassVar[bool] = True
+    """False for training stages, whose product is a checkpoint."""
     default_resources: ClassVar[Resources] = Resources(cpus=1.0, gpus=0.0)
 
     def __init__(self, cfg: Any, recipe: Recipe, resources: Resources | None) -> None:
@@ -46,6 +50,11 @@ class BaseStage:
     def checkpoints(self) -> list[tuple[str, str]]:
         """(label, path) of each local checkpoint this stage loads, checked before a run starts."""
         return []
+
+    def roles(self) -> list[str]:
+        """The recipe model roles this stage uses."""
+        model = getattr(self.cfg, "model", None)
+        return [model] if isinstance(model, str) else []
 
     def open(self, ctx: ShardContext) -> None:
         """Load heavy resources in the worker process."""
@@ -70,8 +79,7 @@ class BackendStage(BaseStage):
     _backend: Backend | None = None
 
     def checkpoints(self) -> list[tuple[str, str]]:
-        bc = self.recipe.model(self.cfg.model, f"stages.{self.name}")
-        return [(self.cfg.model, bc.model)] if bc.kind in ("hf", "vllm") else []
+        return local_checkpoints(self.recipe, self.roles(), self.name)
 
     @property
     def backend(self) -> Backend:
@@ -87,6 +95,17 @@ class BackendStage(BaseStage):
         if self._backend is not None:
             self._backend.close()
             self._backend = None
+
+
+def local_checkpoints(recipe: Recipe, roles: Sequence[str], stage: str) -> list[tuple[str, str]]:
+    """(role, path) of the roles served from local folders, skipping those a training stage makes
+    (they exist only once that stage has run)."""
+    out = []
+    for role in roles:
+        bc = recipe.model(role, f"stages.{stage}")
+        if bc.kind in ("hf", "vllm") and role not in recipe.model_stages:
+            out.append((role, bc.model))
+    return out
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from synth.context import Outcome, ShardContext
 from synth.errors import RecipeError
 from synth.records import Dropped, Record
-from synth.stage import Outcome, ShardContext
 from synth.stages.base import BaseStage
 from synth.stages.dedup import normalise, shingles
 

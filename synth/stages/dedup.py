@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from synth.context import Outcome, ShardContext
 from synth.records import Dropped, Record
-from synth.stage import Outcome, ShardContext
 from synth.stages.base import BaseStage
 
 _TOKEN = re.compile(r"[a-z0-9]+")

@@ -16,9 +16,9 @@ from typing import Any
 
 from harness.config import MathGradeConfig
 from harness.types import Extraction, ExtractStatus, Sample, Status
+from synth.context import Outcome, ShardContext
 from synth.errors import RecipeError
 from synth.records import Dropped, Record
-from synth.stage import Outcome, ShardContext
 from synth.stages.base import BackendStage, SolveConfig, solve_batches
 
 BUCKETS = (("easy", 0.0, 1 / 3), ("medium", 1 / 3, 2 / 3), ("hard", 2 / 3, 1.01))

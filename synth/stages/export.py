@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from synth.context import Outcome, ShardContext
+from synth.errors import RecipeError
 from synth.io import StageDir, atomic_write_json, atomic_write_lines
 from synth.records import Record
-from synth.stage import Outcome, ShardContext
 from synth.stages.base import BaseStage
 
 # Share of the initial generated pool each step removed in the paper (§2.4: 2M -> ~1M questions).
@@ -30,16 +31,26 @@ PAPER_NOTES = {
 
 @dataclass(frozen=True)
 class ExportConfig:
-    """`system`: an optional system turn put in front of every prompt ('' for none)."""
+    """`system`: an optional system turn put in front of every prompt ('' for none). `check_with`: a
+    benchmark with a reference solver (`arith`) whose gold, where a question is in its style, grades
+    the exported answers with the harness grader (the data card reports the share correct); '' for none."""
 
     system: str
+    check_with: str
+
+    def __post_init__(self) -> None:
+        if self.check_with:
+            from harness.registry import get_benchmark
+
+            if get_benchmark(self.check_with).reference is None:
+                raise RecipeError(f"check_with: benchmark {self.check_with!r} has no reference solver")
 
 
 class Export(BaseStage):
     """Turns each kept (question, best response) into a conversational prompt/completion row."""
 
     name = "export"
-    version = "1"
+    version = "2"  # 2: check_with
     Config = ExportConfig
     cfg: ExportConfig
 
@@ -67,8 +78,38 @@ class Export(BaseStage):
                 for s in range(self.recipe.shards) for r in sd.read_records(s))
         atomic_write_lines(out / "export" / "sft.jsonl", rows)
         card = {**data_card(chain, self.recipe.shards, self.recipe.name), "key": sd.key}
+        if self.cfg.check_with:
+            card["answer_check"] = check_answers(
+                [r.data for s in range(self.recipe.shards) for r in sd.read_records(s)], self.cfg.check_with)
         atomic_write_lines(out / "export" / "data_card.md", render_card(card))
         atomic_write_json(card_path, card)
+
+
+def check_answers(rows: Sequence[Mapping[str, Any]], benchmark: str) -> dict[str, Any]:
+    """Grade each row's answer against the benchmark's reference gold for its question, as
+    `harness score` would; rows whose question is not in the benchmark's style are not counted."""
+    from harness.grade.env import GradeEnv
+    from harness.registry import get_benchmark
+    from harness.scoring import score_records
+
+    bench = get_benchmark(benchmark)
+    assert bench.reference is not None
+    records = []
+    for row in rows:
+        gold = bench.reference(str(row["prompt"][-1]["content"]))
+        if gold is not None:
+            records.append({"gold": gold, "output": str(row["completion"][-1]["content"])})
+    if records:
+        env = GradeEnv()
+        try:
+            _, summary = score_records(records, bench, env)
+        finally:
+            env.close()
+        correct = summary.correct
+    else:
+        correct = 0
+    return {"benchmark": benchmark, "rows": len(rows), "checked": len(records), "correct": correct,
+            "share_correct": round(correct / len(records), 4) if records else None}
 
 
 def merged_stats(sd: StageDir, shards: int) -> dict[str, Any]:
@@ -113,7 +154,11 @@ def data_card(chain: Sequence[StageDir], shards: int, recipe: str) -> dict[str, 
 
 def render_card(card: dict[str, Any]) -> list[str]:
     """The data card as Markdown lines."""
-    lines = [f"# Data card: {card['recipe']}", "", f"Format: {card['format']} (`sft.jsonl`).", "",
+    check = card.get("answer_check")
+    checked = ([f"Answers checked against {check['benchmark']}'s reference solver with the harness grader: "
+                f"{check['correct']} of {check['checked']} correct ({check['rows']} rows in all).", ""]
+               if check else [])
+    lines = [f"# Data card: {card['recipe']}", "", f"Format: {card['format']} (`sft.jsonl`).", "", *checked,
              "| stage | in | out | dropped (reason: n) | removed of input | removed of pool | paper |",
              "|---|---|---|---|---|---|---|"]
     for st in card["stages"]:

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from harness.config import SamplingConfig
 from harness.types import ChatMessage, Prompt
+from synth.context import Outcome, ShardContext
 from synth.errors import RecipeError
 from synth.prompts import SOLVABILITY, pick
 from synth.records import Dropped, Record
-from synth.stage import Outcome, ShardContext
 from synth.stages.base import BackendStage, BaseStage, batched
 
 # Frequent English function words: ASCII-only French or Spanish text contains almost none of them.

@@ -10,13 +10,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from harness.config import SamplingConfig
-from harness.types import ChatMessage, Prompt
-from synth.errors import SynthError
+from harness.types import Prompt
+from synth.chat import question_prefix
+from synth.context import Outcome, ShardContext
 from synth.records import Dropped, Record
-from synth.stage import Outcome, ShardContext
 from synth.stages.base import BackendStage
-
-_SENTINEL = "\u2063QUESTION\u2063"
 
 
 @dataclass(frozen=True)
@@ -50,23 +48,12 @@ class Generate(BackendStage):
     name = "generate"
     version = "1"
     Config = GenerateConfig
+    consumes = False
     cfg: GenerateConfig
 
     def prefix(self) -> str:
         """The text the generator continues: the chat template cut just where user content would start."""
-        if self.cfg.prefix:
-            return self.cfg.prefix
-        messages = ((ChatMessage("system", self.cfg.system),) if self.cfg.system else ()) + (
-            ChatMessage("user", _SENTINEL),
-        )
-        rendered = self.backend.render(Prompt(messages=messages))
-        cut = rendered.find(_SENTINEL)
-        if cut < 0:
-            raise SynthError(
-                f"stage generate: cannot find the user turn in model {self.cfg.model}'s chat template; "
-                "set stages.generate.prefix explicitly"
-            )
-        return rendered[:cut]
+        return question_prefix(self.backend.render, self.cfg.system, self.cfg.prefix, self.cfg.model)
 
     def process(self, records: Iterator[Record], ctx: ShardContext) -> Iterator[Outcome]:
         for _ in records:  # the first stage has no input

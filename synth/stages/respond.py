@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from harness.types import ExtractStatus
+from synth.context import Outcome, ShardContext
 from synth.records import Dropped, Record
-from synth.stage import Outcome, ShardContext
 from synth.stages.base import BackendStage, SolveConfig, solve_batches
 
 

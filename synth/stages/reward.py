@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.backends.hf import _DTYPES
+from synth.context import Outcome, ShardContext
 from synth.errors import RecipeError
 from synth.records import Dropped, Record
-from synth.stage import Outcome, ShardContext
 from synth.stages.base import BaseStage
 
 

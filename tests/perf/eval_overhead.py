@@ -11,7 +11,8 @@ Prints three ratios (lower is better):
 2. `harness eval` vs `lm-eval run --model hf` on an equivalent local task (same rendered prompts,
    same max new tokens and batch size), both as whole commands, start-up included (reported);
 3. a rerun of the completed eval vs the first run, start-up (imports, model load) excluded
-   (target <= 0.05).
+   (target <= 0.05); and the whole rerun command, start-up included, which answers from the store
+   without importing torch (target <= 1.5 s).
 
 Usage: OMP_NUM_THREADS=1 python tests/perf/eval_overhead.py [--items 64] [--batch-size 8] [--max-tokens 64]
        [--repeats 5] [--skip-lm-eval]
@@ -181,22 +182,25 @@ def timed(cmd: list[str]) -> float:
     return time.perf_counter() - t0
 
 
-def command_walls(
-    ckpt: Path, prompts: list[str], work: Path, args: argparse.Namespace
-) -> tuple[float, float]:
-    """Whole-command wall times: `harness eval` and `lm-eval run --model hf` on the same prompts."""
+def lm_eval_wall(ckpt: Path, prompts: list[str], work: Path, args: argparse.Namespace) -> float:
+    """Whole-command wall time of `lm-eval run --model hf` on the same prompts."""
     task = work / "lm_eval_task"
     task.mkdir()
     write_lm_eval_task(task, prompts, args)
     lm_eval = shutil.which("lm-eval") or str(Path(sys.executable).with_name("lm-eval"))
-    lm = timed([lm_eval, "run", "--model", "hf", "--model_args", f"pretrained={ckpt},dtype=float32",
-                "--device", "cpu", "--include_path", str(task), "--tasks", "harness_overhead",
-                "--batch_size", str(args.batch_size), "--output_path", str(work / "lm_out")])
+    return timed([lm_eval, "run", "--model", "hf", "--model_args", f"pretrained={ckpt},dtype=float32",
+                  "--device", "cpu", "--include_path", str(task), "--tasks", "harness_overhead",
+                  "--batch_size", str(args.batch_size), "--output_path", str(work / "lm_out")])
+
+
+def harness_command_walls(ckpt: Path, work: Path, args: argparse.Namespace) -> tuple[float, float]:
+    """Whole-command wall times of `harness eval`: the first run, then the same command again
+    (answered from the store: no torch import, no model load)."""
     data = ["--data-dir", args.data_dir] if args.data_dir else []
-    hr = timed([sys.executable, "-m", "harness", "eval", str(ckpt), "--benchmarks", BENCH, "--limit",
-                str(args.items), "--batch-size", str(args.batch_size), "--max-tokens", str(args.max_tokens),
-                "--device", "cpu", "--out", str(work / "cli_out"), *data])
-    return hr, lm
+    cmd = [sys.executable, "-m", "harness", "eval", str(ckpt), "--benchmarks", BENCH, "--limit",
+           str(args.items), "--batch-size", str(args.batch_size), "--max-tokens", str(args.max_tokens),
+           "--device", "cpu", "--out", str(work / "cli_out"), *data]
+    return timed(cmd), timed(cmd)
 
 
 def report(plain: list[Timing], firsts: list[Timing], rerun: Timing, peer: PeerInput,
@@ -258,8 +262,11 @@ def main() -> int:
             firsts.append(harness_run(ckpt, backend, work / f"run{i}", args))
         rerun = harness_run(ckpt, backend, work / "run0", args)
         report(plain, firsts, rerun, peer, args)
+        hr, again = harness_command_walls(ckpt, work, args)
+        print(f"rerun command         {again:8.2f} s   (whole `harness eval` command, start-up included, "
+              f"on its completed run; first run {hr:.1f} s; target <= 1.5 s)")
         if not args.skip_lm_eval:
-            hr, lm = command_walls(ckpt, prompts, work, args)
+            lm = lm_eval_wall(ckpt, prompts, work, args)
             print(f"commands, start-up included: harness eval {hr:.1f} s, lm-eval --model hf {lm:.1f} s, "
                   f"ratio {hr / lm:.2f}x")
     finally:

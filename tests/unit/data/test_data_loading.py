@@ -12,7 +12,7 @@ import pytest
 
 from harness.data import fingerprint_rows, load_benchmark, load_rows, read_jsonl
 from harness.errors import DataError
-from harness.registry import get_benchmark
+from harness.registry import all_benchmarks, get_benchmark
 
 EXPECTED_ROWS = {
     "gsm8k": 1319, "gsm_hard": 1319, "math": 5000, "math500": 500, "college_math": 2818,
@@ -92,6 +92,15 @@ def test_college_math_strips_only_whole_wrappers(data_dir: Path) -> None:
     assert samples["1"].gold == "(45,2),(-10,-9)"  # type: ignore[attr-defined]
 
 
+def test_college_math_orders_sequence_terms(data_dir: Path) -> None:
+    """The `ordered` hint comes from the question: the 11 "first four terms" items and one other."""
+    samples = load_benchmark(get_benchmark("college_math"), data_dir).samples
+    ordered = {s.id for s in samples if s.meta.get("ordered")}
+    terms = {s.id for s in samples if "first four terms of the given sequence" in s.question}
+    assert len(terms) == 11 and terms <= ordered and len(ordered) == 12
+    assert "1042" in ordered and "3" not in ordered  # `0,1,3,7` terms vs three consecutive integers
+
+
 def test_fingerprint_is_content_not_bytes() -> None:
     rows = [{"a": 1, "b": "x"}, {"b": "y", "a": 2}]
     reordered_keys = [{"b": "x", "a": 1}, {"a": 2, "b": "y"}]
@@ -141,7 +150,14 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_verify_passes_on_real_data(data_dir: Path) -> None:
     result = _cli("data", "verify", "--data-dir", str(data_dir))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "13/13 benchmarks verified" in result.stdout  # 12 files + the generated arith
+    n = len(all_benchmarks())
+    assert f"{n}/{n} benchmarks verified" in result.stdout
+    lines = {line.split()[1]: line.split() for line in result.stdout.splitlines() if line.startswith("ok ")}
+    assert set(lines) == {b.name for b in all_benchmarks()}
+    for bench in all_benchmarks():  # what was verified, per benchmark: rows, fingerprint, source
+        words = lines[bench.name]
+        assert words[2] == f"v{bench.version}" and words[3:5] == [str(bench.data.expected_rows), "rows"]
+        assert words[5:7] == ["fingerprint", bench.data.fingerprint] and words[7].startswith(("file:", "package:", "generated:"))
 
 
 def test_cli_verify_names_a_changed_byte(tmp_path: Path, data_dir: Path) -> None:
@@ -156,7 +172,9 @@ def test_cli_verify_names_a_changed_byte(tmp_path: Path, data_dir: Path) -> None
     result = _cli("data", "verify", "--data-dir", str(copy))
     assert result.returncode == 1
     assert "MISMATCH math500" in result.stdout
-    assert "MISMATCH gsm8k" not in result.stdout
+    assert "MISMATCH gsm8k" not in result.stdout and "ok       gsm8k " in result.stdout
+    n = len(all_benchmarks())
+    assert f"{n - 1}/{n} benchmarks verified" in result.stdout
 
 
 def test_cli_missing_data_dir_is_one_line_exit_2(tmp_path: Path) -> None:

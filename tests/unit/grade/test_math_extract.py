@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.extract.latex import find_boxed, last_boxed
-from harness.extract.math import extract_math, math_extractor
+from harness.extract.math import extract_last_expression, extract_math, math_extractor
 from harness.types import ExtractStatus, Sample
 
 CASES = [
@@ -31,6 +31,20 @@ CASES = [
     ("Final Answer: **73**", "73", "answer_is", "ok"),
     ("Final Answer: The final answer is $$. I hope it is correct.", None, "minerva", "no_answer"),
     ("The final answer is 3. No.\nFinal Answer: The final answer is 5. I hope it is correct.", "5", "minerva", "ok"),
+    # issue 13: several answers over several boxes, per-part boxes, an ellipsis kept
+    (r"$x = \boxed{3}$ or $x = \boxed{7}$", "3, 7", "boxed_multi", "ambiguous"),
+    ("(a) First, $\\boxed{4}$.\n(b) Then $\\boxed{9}$.", "(a) 4, (b) 9", "boxed_parts", "ok"),
+    ("**(i)** $\\boxed{2}$\n**(ii)** $\\boxed{5}$\n**(iii)** $\\boxed{1}$",
+     "(i) 2, (ii) 5, (iii) 1", "boxed_parts", "ok"),
+    ("(b) $\\boxed{4}$ (c) $\\boxed{9}$", "9", "boxed", "ok"),
+    ("(a) $\\boxed{4}$ (c) $\\boxed{9}$", "9", "boxed", "ok"),
+    (r"$\boxed{3},\ \boxed{7}$", "3, 7", "boxed_multi", "ambiguous"),
+    (r"\boxed{3} \qquad \boxed{7}", "3, 7", "boxed_multi", "ambiguous"),
+    (r"\boxed{3}~\text{and}~\boxed{7}", "3, 7", "boxed_multi", "ambiguous"),
+    (r"\boxed{3} \quadrant \boxed{4}", "4", "boxed", "ok"),
+    (r"So $f(a) = \boxed{1}$, and then $f(b) = \boxed{2}$.", "2", "boxed", "ok"),
+    ("The answer is 0.333...", "0.333...", "answer_is", "ok"),
+    ("The answer is 0.5.", "0.5", "answer_is", "ok"),
 ]
 
 
@@ -57,3 +71,18 @@ def test_find_boxed_keeps_gold_reading_behaviour():
     assert last_boxed(r"\boxed{\{1,2\}}") == r"\{1,2\}"
     assert last_boxed(r"\boxed{{x}") is None
     assert last_boxed("no box") is None
+
+
+@pytest.mark.parametrize(
+    ("output", "answer", "method"),
+    [
+        ("So the total is $3 + 4 = 7$.", "3 + 4 = 7", "last_expression"),
+        ("We get \\(x = \\frac{1}{2}\\) and then 5 more", "5", "last_expression"),
+        ("Thus $$\\frac{3}{4}$$", "\\frac{3}{4}", "last_expression"),
+        ("The result is 42 apples", "42", "last_expression"),
+        ("no numbers here", None, "none"),
+    ],
+)
+def test_last_expression(output, answer, method):
+    found = extract_last_expression(output)
+    assert (found.answer, found.method) == (answer, method)

@@ -42,6 +42,9 @@ HOSTILE = [
     ("huge_factorial", r"\frac{1}{2}", r"(10^{100000})!", "pool", ("sympy_not_equal", "timeout")),
     ("long_number", "1", "9" * 5000, "parent", ("answer_too_large",)),
     ("long_answer", "1", "x+" * 20000 + "1", "parent", ("answer_too_large",)),
+    # the repeating-block search is cubic in the digits: a long decimal with an ellipsis must not run it
+    ("ellipsis_digits", "1", "0." + "12" * 3000 + "3...", "parent", ("answer_too_large",)),
+    ("ellipsis_digits_short", "1", "0." + "3" * 1900 + "4...", "parent", ("numeric_tol_rel", "numeric_precision")),
 ]
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from harness.commands import score
-from harness.errors import DataError
+from harness.errors import ConfigError, DataError
 
 
 def _run(tmp_path, records, *extra, data_dir=None):
@@ -85,3 +85,29 @@ def test_score_code_benchmark_runs_the_sandbox(tmp_path, data_dir, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert (summary["n"], summary["correct"], summary["incorrect"]) == (2, 1, 1)
     assert [json.loads(line)["status"] for line in out.read_text().splitlines()] == ["correct", "incorrect"]
+
+
+def test_fallback_last_expression_is_opt_in_and_named_in_the_rule(tmp_path, capsys):
+    records = [
+        {"gold": "\\frac{3}{4}", "output": "Dividing the shaded area by the total we get $\\frac{3}{4}$"},
+        {"gold": "12", "output": "Adding them up gives 5 + 7 = 12 apples"},
+        {"gold": "7", "output": "No final statement, the last number is 8"},
+        {"gold": "5", "output": "So the answer is \\boxed{5}."},
+    ]
+    out = tmp_path / "graded.jsonl"
+    assert _run(tmp_path, records, "--benchmark", "math", "--json") == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert (plain["correct"], plain["no_answer"]) == (1, 3)
+    rc = _run(tmp_path, records, "--benchmark", "math", "--json", "--fallback", "last-expression", "--out", str(out))
+    assert rc == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["correct"], summary["incorrect"], summary["no_answer"]) == (3, 1, 0)
+    graded = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [g["extract_method"] for g in graded] == ["last_expression"] * 3 + ["boxed"]
+    assert all(g["rule"].startswith("fallback_last_expression:") for g in graded[:3])
+    assert not graded[3]["rule"].startswith("fallback")
+
+
+def test_fallback_is_refused_for_code(tmp_path):
+    with pytest.raises(ConfigError, match="math benchmarks"):
+        _run(tmp_path, [{"gold": "1", "output": "x"}], "--benchmark", "humaneval", "--fallback", "last-expression")

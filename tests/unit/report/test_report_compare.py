@@ -129,6 +129,15 @@ def test_refuses_when_item_prompt_hashes_differ(tmp_path: Path) -> None:
         compare_runs(load_run(a), load_run(b), CompareConfig())
 
 
+def test_refuses_runs_graded_by_different_grader_versions(tmp_path: Path) -> None:
+    a, b = _pair(tmp_path, [True] * 5, [True] * 5)
+    path = b / "records" / "gsm8k.jsonl"
+    path.write_text(path.read_text().replace('"grader_version": "math-1"', '"grader_version": "math-2"'))
+    with pytest.raises(ComparisonError, match="grader_version math-1 vs math-2"):
+        compare_runs(load_run(a), load_run(b), CompareConfig())
+    assert compare_runs(load_run(a), load_run(b), CompareConfig(force=True)).mismatches
+
+
 def test_only_shared_items_and_benchmarks_are_compared(tmp_path: Path) -> None:
     a = write_run(tmp_path, "a", {"gsm8k": [True] * 10, "math": [True] * 4})
     b = write_run(tmp_path, "b", {"gsm8k": [True] * 6})

@@ -120,7 +120,7 @@ def test_fail_rates_grade_every_sample_against_the_majority() -> None:
 def test_difficulty_threshold_keeps_the_closed_range(tmp_path: Path) -> None:
     import yaml
 
-    from synth.recipe import load_recipe
+    from synth.plan import load_recipe
     from synth.stages import build_stage
 
     raw = yaml.safe_load((Path(__file__).resolve().parents[3] / "recipes" / "tiny.yaml").read_text())

@@ -15,8 +15,7 @@ import yaml
 from synth.cli import main
 from synth.errors import RecipeError
 from synth.io import atomic_write_json, atomic_write_lines
-from synth.pipeline import stage_dirs
-from synth.recipe import load_recipe
+from synth.plan import load_recipe, stage_dirs
 from synth.records import Record, content_id
 
 REPO = Path(__file__).resolve().parents[3]
@@ -38,10 +37,14 @@ def recipe_copy(tmp_path: Path, edit: dict[str, object] | None = None, drop: tup
     return path
 
 
+def named_dirs(recipe: object, out: Path) -> dict[str, object]:
+    return {d.name: d for d in stage_dirs(recipe, out)}  # type: ignore[arg-type]
+
+
 def seed_generate(recipe_path: Path, out: Path, version: str | None = None) -> None:
     """Write a completed generate stage by hand (no model), 2 shards."""
     recipe = load_recipe(recipe_path)
-    gen = stage_dirs(recipe, out)[0]
+    gen = named_dirs(recipe, out)["generate"]
     for shard in range(recipe.shards):
         recs = [Record.new({"question": t, "slot": f"{shard}:{i}"}) for i, t in enumerate(QUESTIONS) if i % 2 == shard]
         digest = atomic_write_lines(gen.data(shard), (r.to_json() for r in recs))
@@ -101,7 +104,7 @@ def test_cli_errors_exit_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureF
     finally:
         del os.environ["SYNTH_TINY_DIR"]
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "checkpoint qgen not found" in err
+    assert err.count("\n") == 0 and "checkpoint writer not found" in err
     assert main(["run", str(TINY), "--stages", "filter_language", "--out", str(tmp_path / "o")]) == 2
     assert "run stage generate first" in capsys.readouterr().err
     assert main(["run", str(TINY), "--stages", "filtr_language"]) == 2
@@ -131,7 +134,8 @@ def _limited_run(out: Path, limit: int) -> subprocess.CompletedProcess[str]:
 def test_full_disk_leaves_no_marker_and_rerun_completes(tmp_path: Path) -> None:
     seed_generate(TINY, tmp_path)
     recipe = load_recipe(TINY)
-    gen, lang = stage_dirs(recipe, tmp_path)[:2]
+    dirs = named_dirs(recipe, tmp_path)
+    gen, lang = dirs["generate"], dirs["filter_language"]
     before = [gen.marker(s).stat().st_mtime_ns for s in range(2)]
     proc = _limited_run(tmp_path, 300)
     assert proc.returncode == 2, proc.stderr
@@ -149,7 +153,7 @@ def test_full_disk_leaves_no_marker_and_rerun_completes(tmp_path: Path) -> None:
     assert sum(s["in"] for s in stats) == 6
     assert sum(s["dropped"].get("non_ascii", 0) for s in stats) == 1
     assert sum(s["dropped"].get("not_english", 0) for s in stats) == 1
-    dedup = stage_dirs(recipe, tmp_path)[2]
+    dedup = named_dirs(recipe, tmp_path)["dedup"]
     dropped = [d for s in range(2) for d in dedup.read_dropped(s)]
     assert [d["reason"] for d in dropped] == ["exact_duplicate"]
     assert dropped[0]["record"]["data"]["question"] == "What is 3 + 4?"
@@ -162,14 +166,16 @@ def test_export_finalize_skips_when_the_card_has_its_key(tmp_path: Path) -> None
 
     recipe = load_recipe(TINY)
     dirs = stage_dirs(recipe, tmp_path)
-    export = dirs[-1]
+    at = recipe.stage_names.index("export")
+    export = dirs[at]
     for shard in range(recipe.shards):
         row = Record.new({"prompt": [{"role": "user", "content": f"q{shard}"}],
                           "completion": [{"role": "assistant", "content": "\\boxed{1}"}]})
         digest = atomic_write_lines(export.data(shard), [row.to_json()])
         atomic_write_json(export.marker(shard), {"stage": "export", "version": export.version, "key": export.key,
                                                  "shard": shard, "records": 1, "sha256": digest})
-    stage = build_stage(recipe, len(dirs) - 1)
+    stage = build_stage(recipe, at)
+    dirs = dirs[: at + 1]
     stage.finalize(export, dirs, tmp_path)
     sft, card = tmp_path / "export" / "sft.jsonl", tmp_path / "export" / "data_card.json"
     assert len(sft.read_text().splitlines()) == 2 and json.loads(card.read_text())["key"] == export.key

@@ -1,0 +1,1 @@
+"""`evaluate` metric scripts (one folder per metric, `NAME/NAME.py`), loaded with `evaluate.load(path)`."""
