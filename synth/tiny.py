@@ -25,8 +25,9 @@ from typing import Any
 from harness.tiny import IM_END, IM_START, TINY_VERSION
 from synth.prompts import SOLVABILITY
 
-SYNTH_TINY_VERSION = "3"
-"""Bump when any model's data, shape or training changes (2: the arith world; 3: the QPO optimiser)."""
+SYNTH_TINY_VERSION = "4"
+"""Bump when any model's data, shape or training changes (2: the arith world; 3: the QPO optimiser;
+4: the reward model trained on boxed answers that contradict the working)."""
 MARKER = "synth-tiny.json"
 HIDDEN = 128
 SOLVER_STEPS = 600
