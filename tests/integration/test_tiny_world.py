@@ -44,7 +44,7 @@ def test_full_build_measures_each_model_and_is_kept(tmp_path: Path) -> None:
 
     lines: list[str] = []
     roles = build_tiny_models(tmp_path, log=lines.append)
-    assert set(roles) == {"qgen", "solver", "judge", "reward", "base"} and roles["qgen"] == roles["solver"]
+    assert set(roles) == {"qgen", "solver", "judge", "reward", "optimizer", "base"} and roles["qgen"] == roles["solver"]
     record = json.loads((tmp_path / MARKER).read_text())
     assert record["measured"]["solver"]["arith"] >= 0.6 and record["measured"]["base"]["arith"] <= 0.05
     accuracy = record["reward"]["pairwise_accuracy"]
