@@ -4,6 +4,8 @@ Nothing is downloaded: the tokenizer is trained on synthetic sentences made here
 from seeded random weights and gets a second or so of next-token training so that it answers in
 the corpus's shape (`The answer is \\boxed{7}.`) and ends its turns with `<|im_end|>` (chat) or
 `<|endoftext|>` (raw text). Usage: `python -m harness.tiny DIR [--no-chat] [--seed N]`.
+The building blocks (tokenizer, model shape, generation config) are shared with `synth.tiny`, which
+builds the arith world on them; `evaluate` is `harness eval` in process, for scoring such models.
 """
 
 from __future__ import annotations

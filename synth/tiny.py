@@ -25,9 +25,10 @@ from typing import Any
 from harness.tiny import IM_END, IM_START, TINY_VERSION
 from synth.prompts import SOLVABILITY
 
-SYNTH_TINY_VERSION = "4"
+SYNTH_TINY_VERSION = "5"
 """Bump when any model's data, shape or training changes (2: the arith world; 3: the QPO optimiser;
-4: the judge also says No to questions asking about other things than they count)."""
+4: the reward model trained on boxed answers that contradict the working; 5: the judge also says No to
+questions asking about other things than they count)."""
 MARKER = "synth-tiny.json"
 HIDDEN = 128
 SOLVER_STEPS = 600
@@ -217,14 +218,16 @@ def corrupt_step(solution: str, rng: random.Random) -> str:
     raise ValueError(f"no corruption keeps {solution!r} non-negative")  # unreachable: +1 always does
 
 
-def reward_pairs(rows: list[dict[str, Any]], seed: int) -> list[tuple[str, str, str, str]]:
-    """(question, correct solution, corrupted solution, kind): half a wrong boxed answer, half a wrong step."""
+def reward_pairs(rows: list[dict[str, Any]], seed: int,
+                 kinds: tuple[str, ...] = ("boxed", "step")) -> list[tuple[str, str, str, str]]:
+    """(question, correct solution, corrupted solution, kind), the kinds in turn: `boxed` a boxed
+    answer that differs from the working, `step` an arithmetic slip carried through consistently."""
     rng = random.Random(seed)
+    corrupt = {"boxed": corrupt_answer, "step": corrupt_step}
     out = []
     for i, row in enumerate(rows):
-        kind = "boxed" if i % 2 else "step"
-        bad = corrupt_answer(row["solution"], rng) if kind == "boxed" else corrupt_step(row["solution"], rng)
-        out.append((row["question"], row["solution"], bad, kind))
+        kind = kinds[i % len(kinds)]
+        out.append((row["question"], row["solution"], corrupt[kind](row["solution"], rng), kind))
     return out
 
 
@@ -250,10 +253,12 @@ def pairwise_accuracy(model: Any, tok: Any, pairs: list[tuple[str, str, str, str
     return {k: round(sum(v) / len(v), 4) for k, v in sorted(wins.items())}
 
 
-def build_reward(solver: Path, out: Path, seed: int, steps: int = 150) -> dict[str, Any]:
+def build_reward(solver: Path, out: Path, seed: int, steps: int = 300) -> dict[str, Any]:
     """A scalar head on the solver's body (LlamaForSequenceClassification, num_labels=1), trained
-    with the pairwise logistic loss to score correct responses above corrupted ones; returns its
-    pairwise accuracy on held-out pairs."""
+    with the pairwise logistic loss to score a correct response above the same one with a boxed
+    answer that contradicts its working; returns its pairwise accuracy on held-out pairs of both
+    kinds. (Trained on arithmetic slips too, it learnt neither kind in a few hundred steps; alone,
+    the consistency check is learnt by step ~200, and slips stay near chance: reported as `step`.)"""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -265,9 +270,9 @@ def build_reward(solver: Path, out: Path, seed: int, steps: int = 150) -> dict[s
         torch.manual_seed(seed)
         model = AutoModelForSequenceClassification.from_pretrained(solver, num_labels=1)
     rows = train_rows(3000, seed=seed + 2)
-    train, held = reward_pairs(rows[:2600], seed), reward_pairs(rows[2600:], seed + 1)
+    train, held = reward_pairs(rows[:2600], seed, kinds=("boxed",)), reward_pairs(rows[2600:], seed + 1)
     gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.0)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     model.train()
@@ -323,7 +328,7 @@ def measure(root: Path, limit: int | None) -> dict[str, Any]:
         m = evaluate(root / ROLE_DIRS[role], out_dir=root / "evals", limit=limit, preset=EVAL_PRESET,
                      max_tokens=48, tags=(("tiny_role", role),))["arith"]
         out[role] = {"arith": round(float(m["score"]), 4), "ci95": [round(float(x), 4) for x in m["ci95"]],
-                     "n": m["n_items"], "statuses": m.get("statuses")}
+                     "n": m["n_items"], "statuses": m.get("status_counts")}
     return out
 
 

@@ -44,10 +44,11 @@ def test_full_build_measures_each_model_and_is_kept(tmp_path: Path) -> None:
 
     lines: list[str] = []
     roles = build_tiny_models(tmp_path, log=lines.append)
-    assert set(roles) == {"qgen", "solver", "judge", "reward", "base"} and roles["qgen"] == roles["solver"]
+    assert set(roles) == {"qgen", "solver", "judge", "reward", "optimizer", "base"} and roles["qgen"] == roles["solver"]
     record = json.loads((tmp_path / MARKER).read_text())
     assert record["measured"]["solver"]["arith"] >= 0.6 and record["measured"]["base"]["arith"] <= 0.05
-    assert record["reward"]["pairwise_accuracy"]["all"] > 0.5
+    accuracy = record["reward"]["pairwise_accuracy"]
+    assert accuracy["boxed"] >= 0.8 and accuracy["all"] > 0.6  # arithmetic slips ("step") stay near chance
     assert any(line.startswith("solver") and "arith" in line for line in lines)
     again: list[str] = []
     build_tiny_models(tmp_path, log=again.append)  # kept: same figures, nothing rebuilt
