@@ -158,6 +158,13 @@ def _save(model: Any, tok: Any, out: Path) -> None:
     tok.save_pretrained(out)
 
 
+def build_base(out: Path, seed: int, tok: Any = None) -> Path:
+    """The fresh base (random weights on the world's tokenizer and shape): knows nothing of arith."""
+    tok = tok if tok is not None else make_tokenizer(seed)
+    _save(fresh_model(tok, seed + 1), tok, out)
+    return out
+
+
 def build_solver(tok: Any, out: Path, seed: int, steps: int = SOLVER_STEPS) -> list[float]:
     """The solver and question writer: the fresh shape trained on arith train rows."""
     from benchmarks.arith import train_rows
@@ -351,7 +358,7 @@ def _build(root: Path, seed: int, limit: int | None) -> dict[str, Any]:
         t = time.perf_counter()
         record["reward"] = build_reward(tmp / "chat", tmp / "reward", seed)
         record["seconds"]["reward"] = round(time.perf_counter() - t, 1)
-        _save(fresh_model(tok, seed + 1), tok, tmp / "base")
+        build_base(tmp / "base", seed, tok)
         for name in set(ROLE_DIRS.values()):
             if (root / name).exists():
                 shutil.rmtree(root / name)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from harness.errors import HarnessError
 from harness.report.stats import PairedResult, StatsConfig, paired_test, per_item_scores
 from harness.report.text import markdown_table, pct, pct_ci, rich_table
+from harness.runner import RUNNER_VERSION
 from harness.store.reader import Run
 
 Verdict = Literal["better", "worse", "no significant change"]
@@ -83,8 +84,10 @@ def identity_mismatches(base: Run, new: Run, names: Sequence[str]) -> list[str]:
         for key in IDENTITY_KEYS:
             if a.get(key) != b.get(key):
                 problems.append(f"{name} {key} {a.get(key)} vs {b.get(key)}")
-        graders = [",".join(sorted({r.grade.grader_version for r in run.records(name)})) for run in (base, new)]
-        if graders[0] != graders[1]:
+        # A sample the runner scored without grading (strict truncation) names the runner, not a grader.
+        graders = [",".join(sorted({r.grade.grader_version for r in run.records(name)} - {RUNNER_VERSION}))
+                   for run in (base, new)]
+        if all(graders) and graders[0] != graders[1]:
             problems.append(f"{name} grader_version {graders[0]} vs {graders[1]}")
         if not any(a.get(k) != b.get(k) for k in IDENTITY_KEYS):
             hashes = {r.item_id: r.prompt_hash for r in base.records(name)}

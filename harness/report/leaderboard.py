@@ -158,6 +158,19 @@ def load_published(path: Path, model_filter: str | None, group_by: str | None) -
     return rows
 
 
+def _group_key(group: str) -> tuple[int, float, str]:
+    """Numeric groups (training sizes: 125K, 1M) in numeric order, then text groups, then '—'."""
+    from harness.errors import ConfigError
+    from harness.report.plot import parse_size
+
+    if group == "—":
+        return (2, 0.0, group)
+    try:
+        return (0, parse_size(group), group)
+    except ConfigError:
+        return (1, 0.0, group)
+
+
 def _bench_key(name: str) -> tuple[int, str]:
     return (BENCH_ORDER.index(name) if name in BENCH_ORDER else len(BENCH_ORDER), name)
 
@@ -182,7 +195,7 @@ def build(runs: Sequence[Run], cfg: LeaderboardConfig) -> Leaderboard:
     rows = [Row(r.label, r.source, r.checkpoint, r.origin, r.tags,
                 {**r.cells, **{a: _average(r.cells, AVERAGES[a]) for a in averages}}, r.group) for r in rows]
     if cfg.group_by:
-        rows.sort(key=lambda r: (r.group == "—", r.group))
+        rows.sort(key=lambda r: _group_key(r.group))
     notes = _footnotes(rows, (*benches, *separate), averages, conflicts)
     if foreign:
         notes += (f"published rows also report {', '.join(foreign)}: not harness benchmarks, not shown and "

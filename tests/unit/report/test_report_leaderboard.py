@@ -162,3 +162,14 @@ def test_tiny_arith_stands_in_a_group_of_its_own(runs: Path) -> None:
     assert parser.rows[0][-1] == "arith"
     only = json.loads(_board([str(runs), "--format", "json", "--published", "none", "--benchmarks", "arith"]))
     assert only["benchmarks"] == [] and only["columns"] == ["arith"] and only["averages"] == {}
+
+
+def test_numeric_groups_sort_as_numbers(tmp_path: Path) -> None:
+    from harness.report.leaderboard import LeaderboardConfig, build
+    from harness.store.reader import find_runs
+
+    for size in ("1400", "128", "1M", "512", "0"):
+        write_run(tmp_path, f"run-{size}", {"gsm8k": [True, False]}, tags={"size": size})
+    write_run(tmp_path, "untagged", {"gsm8k": [True]})
+    board = build(find_runs([tmp_path]), LeaderboardConfig(group_by="size"))
+    assert [r.group for r in board.rows] == ["0", "128", "512", "1400", "1M", "—"]
