@@ -46,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
         import dataclasses
 
         cfg = dataclasses.replace(cfg, out=args.out)
+    ensure_data(cfg, args.executor)
     executor = make_executor(args.executor, workers=args.workers)
     try:
-        ensure_data(cfg, executor)
         points = run_points(cfg, plan_points(cfg), executor)
     finally:
         executor.close()

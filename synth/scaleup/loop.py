@@ -30,20 +30,27 @@ class Point:
     corrupted: bool
 
 
-def ensure_data(cfg: ScaleUpConfig, executor: Executor) -> None:
+def ensure_data(cfg: ScaleUpConfig, executor_kind: str) -> None:
     """Run the recipe named by `data.when_missing` when the first export source does not exist yet."""
     first = cfg.data.sources[0]
     missing = "export" in first and not (Path(first["export"]) / "export" / "sft.jsonl").is_file()
-    if missing and cfg.data.when_missing:
-        from synth.pipeline import run_pipeline
-        from synth.plan import load_recipe
+    if not (missing and cfg.data.when_missing):
+        return
+    from synth.executors import make_executor
+    from synth.pipeline import run_pipeline
+    from synth.plan import load_recipe
 
-        named = Path(cfg.data.when_missing["recipe"])
-        # relative to the working folder, else to the project folder the scale-up recipe sits in
-        beside = Path(cfg.path).resolve().parent.parent / named
-        recipe = load_recipe(named if named.exists() or named.is_absolute() or not beside.exists() else beside)
-        print(f"scale-up: no export in {first['export']}: running {recipe.path} first", flush=True)
-        run_pipeline(recipe, first["export"], executor)
+    named = Path(cfg.data.when_missing["recipe"])
+    # relative to the working folder, else to the project folder the scale-up recipe sits in
+    beside = Path(cfg.path).resolve().parent.parent / named
+    recipe = load_recipe(named if named.exists() or named.is_absolute() or not beside.exists() else beside)
+    print(f"scale-up: no export in {first['export']}: running {recipe.path} first", flush=True)
+    executor = make_executor(executor_kind, recipe.executor.workers or recipe.shards, recipe.executor.ray_address)
+    try:
+        for run in run_pipeline(recipe, first["export"], executor):
+            print(run.summary(), flush=True)
+    finally:
+        executor.close()
 
 
 def plan_points(cfg: ScaleUpConfig) -> list[PointTask]:
