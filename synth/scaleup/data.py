@@ -20,21 +20,17 @@ ORDER_FILE = "order.json"
 
 def read_sources(sources: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
     """Every row of every source, in order; one line naming the first row without prompt/completion."""
+    from harness.data import read_jsonl
+
     rows: list[dict[str, Any]] = []
     for src in sources:
         path = Path(src["export"]) / "export" / "sft.jsonl" if "export" in src else Path(src["path"])
         if not path.is_file():
             raise SynthError(f"scale_up data: {path} not found (run the synth recipe that exports it first)")
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError:
-                raise SynthError(f"{path}:{n}: not JSON; fix or drop the line") from None
-            if not isinstance(row, dict) or "prompt" not in row or "completion" not in row:
-                found = ", ".join(sorted(row)) if isinstance(row, dict) else type(row).__name__
-                raise SynthError(f"{path}:{n}: a row needs prompt and completion fields (found: {found})")
+        for n, row in enumerate(read_jsonl(path), 1):
+            if "prompt" not in row or "completion" not in row:
+                found = ", ".join(sorted(row))
+                raise SynthError(f"{path} row {n}: needs prompt and completion fields (found: {found})")
             rows.append({"prompt": row["prompt"], "completion": row["completion"]})
     if not rows:
         raise SynthError("scale_up data: the sources hold no rows")

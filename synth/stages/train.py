@@ -136,16 +136,12 @@ def source_rows(stage: TrainStage, task: Any, src: Mapping[str, Any]) -> list[di
         sd = task.dirs[names.index(src["from_stage"])]
         rows = [dict(r.data) for s in range(stage.recipe.shards) for r in sd.read_records(s)]
     else:
+        from harness.data import read_jsonl
+
         path = Path(src["path"])
         if not path.is_file():
             raise SynthError(f"stages.{stage.name}.data: training file not found: {path}")
-        rows = []
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except ValueError:
-                    raise SynthError(f"{path}:{n}: not a JSON object; fix or drop the line") from None
+        rows = read_jsonl(path)
     limit = int(src.get("limit") or 0)
     return rows[:limit] if limit else rows
 

@@ -31,16 +31,30 @@ def accelerate_command(job: Path, s: TrainSettings) -> list[str]:
     return [*cmd, "-m", "synth.train.launch", str(job)]
 
 
+def disk_full(exc: BaseException) -> int | None:
+    """The errno when `exc` is a full disk (or a file size limit): an OSError, or the error a writer in
+    another language raises with the OS error in its text (safetensors: 'os error 28', torch's
+    checkpoint writer: 'No space left on device')."""
+    if isinstance(exc, OSError) and exc.errno in _NO_SPACE:
+        return exc.errno
+    text = str(exc)
+    for code in _NO_SPACE:
+        if f"os error {code})" in text or os.strerror(code) in text:
+            return code
+    return None
+
+
 def _in_process(spec: dict[str, Any]) -> dict[str, Any]:
     from synth.train.job import run_job
 
     try:
         return run_job(spec)
-    except OSError as exc:
-        if exc.errno in _NO_SPACE:
-            raise DiskFullError(f"no space left while training into {spec['out']} ({os.strerror(exc.errno or 0)}); "
-                                "free space and rerun: training resumes from the last trainer checkpoint") from None
-        raise
+    except Exception as exc:  # the writers of safetensors and torch raise their own types
+        code = disk_full(exc)
+        if code is None:
+            raise
+        raise DiskFullError(f"no space left while training into {spec['out']} ({os.strerror(code)}); "
+                            "free space and rerun: training resumes from the last trainer checkpoint") from None
 
 
 def launch(spec: dict[str, Any]) -> dict[str, Any]:

@@ -70,7 +70,7 @@ def test_local_run_completes_every_stage(local_run: Path, tiny_env: dict[str, st
     rows = [json.loads(line) for line in (local_run / "export" / "sft.jsonl").read_text().splitlines()]
     assert rows, "the tiny recipe should keep at least one question"
     for row in rows:
-        assert [m["role"] for m in row["prompt"]] == ["user"]
+        assert [m["role"] for m in row["prompt"]] == ["system", "user"]  # the eval preset's system turn
         assert [m["role"] for m in row["completion"]] == ["assistant"]
         # respond keeps a response only when the harness's math extractor finds its final answer
         assert extract_math(row["completion"][0]["content"]).status != ExtractStatus.NO_ANSWER

@@ -29,10 +29,10 @@ def _rows(n: int) -> list[dict[str, Any]]:
              "completion": [{"role": "assistant", "content": r["solution"]}]} for r in train_rows(n, seed=0)]
 
 
-def _recipe(root: Path, base: Path, corrupt: list[int]) -> Path:
-    """scaleup-tiny.yaml's SFT and eval settings, on gold arith rows, two sizes, 100 eval items."""
+def _recipe(root: Path, base: Path, sizes: list[int], corrupt: list[int]) -> Path:
+    """scaleup-tiny.yaml's SFT and eval settings, on gold arith rows, 100 eval items."""
     su = yaml.safe_load(SCALEUP_TINY.read_text())["scale_up"]
-    su.update(out=str(root / "out"), sizes=[64, 1024], resources={"cpus": 1, "gpus": 0},
+    su.update(out=str(root / "out"), sizes=sizes, resources={"cpus": 1, "gpus": 0},
               base={"kind": "hf", "model": str(base), "device": "cpu", "dtype": "float32", "batch_size": 64},
               data={"sources": [{"path": str(root / "rows.jsonl")}], "when_missing": {}, "order_seed": 0,
                     "corrupt_sizes": corrupt})
@@ -48,8 +48,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
 
     root = tmp_path_factory.mktemp("tiny-scaleup")
     build_base(root / "base", seed=0)
-    (root / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in _rows(1024)))
-    assert main(["scale-up", str(_recipe(root, root / "base", [])), "--fail-on-regression"]) == 0
+    (root / "rows.jsonl").write_text("".join(json.dumps(r) + "\n" for r in _rows(1100)))
+    assert main(["scale-up", str(_recipe(root, root / "base", [64, 1024], [])), "--fail-on-regression"]) == 0
     return root
 
 
@@ -67,16 +67,18 @@ def test_scores_rise_with_data_beyond_their_cis(world: Path) -> None:
 
 
 def test_corrupted_answers_make_the_gate_fire(world: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    kept = {p: p.stat().st_mtime_ns for p in world.glob("out/points/000000064-*/sft/checkpoint/model.safetensors")}
+    kept = {p: p.stat().st_mtime_ns for p in world.glob("out/points/*/sft/checkpoint/model.safetensors")}
     capsys.readouterr()
-    code = main(["scale-up", str(_recipe(world, world / "base", [1024])), "--fail-on-regression"])
+    # the next point: 1100 rows, the 1024 of the last point and 76 more, every boxed answer shifted
+    code = main(["scale-up", str(_recipe(world, world / "base", [64, 1024, 1100], [1100])), "--fail-on-regression"])
     out = capsys.readouterr().out
     assert code == 1, out[-3000:]
-    assert "REGRESSION arith: size 1024 vs 64" in out and "newly broken" in out
-    assert "verdict: the newest point (1024 rows) is significantly worse on arith" in out
-    assert kept and all(p.stat().st_mtime_ns == t for p, t in kept.items()), "the clean 64-row point is reused"
+    assert "REGRESSION arith: size 1100 vs 1024" in out and "newly broken" in out
+    assert "verdict: the newest point (1100 rows) is significantly worse on arith" in out
+    assert len(kept) == 2 and all(p.stat().st_mtime_ns == t for p, t in kept.items()), "clean points are reused"
     points = _points(world)
-    assert points[1024]["corrupted"] is True and points[1024]["metrics"]["arith"]["score"] < 0.05
+    bad, good = points[1100]["metrics"]["arith"]["score"], points[1024]["metrics"]["arith"]["score"]
+    assert points[1100]["corrupted"] is True and bad < good - 0.3, (bad, good)
 
 
 @pytest.mark.slow

@@ -78,7 +78,7 @@ def test_gate_stays_quiet_on_noise(tmp_path: Path) -> None:
     ({"sizes": [10, 400]}, "400 rows asked, the data has 40"),
     ({"eval__benchmarks": ["gsm9k"]}, "unknown benchmark 'gsm9k'"),
     ({"base__model": "/nowhere/ckpt"}, "scale_up.base: no checkpoint at '/nowhere/ckpt'"),
-    ({"data__sources": [{"path": "BAD"}]}, "a row needs prompt and completion fields (found: question)"),
+    ({"data__sources": [{"path": "BAD"}]}, "row 1: needs prompt and completion fields (found: question)"),
 ])
 def test_bad_scaleup_input_is_one_line(over: dict[str, Any], expect: str, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
