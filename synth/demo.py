@@ -5,6 +5,7 @@ leaderboard of the points beside the base model, the scaling plot's path and a o
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from pathlib import Path
@@ -28,10 +29,27 @@ def run(args: argparse.Namespace) -> int:
           flush=True)
     code = scale_up(argparse.Namespace(recipe=args.recipe, fail_on_regression=args.fail_on_regression,
                                        executor="local", workers=1, out=str(Path(args.out) / "scaleup")))
-    board = Path(args.out) / "scaleup" / "leaderboard.md"
-    print(f"\n== leaderboard ({board})\n{board.read_text()}")
+    out = Path(args.out) / "scaleup"
+    print(f"\n== leaderboard: the scale-up points beside the base model ({out / 'leaderboard.md'})\n"
+          f"{(out / 'leaderboard.md').read_text()}")
+    print(f"scaling plot: {out / 'scaling.png'}")
     print(f"demo finished in {time.monotonic() - start:.0f} s")
+    print(verdict_line(json.loads((out / "scale_up.json").read_text())))
     return code
+
+
+def verdict_line(doc: dict[str, Any]) -> str:
+    """One line: how the gated scores moved from the first point to the last, and the gate's answer."""
+    points = doc["points"]
+    names = doc["gate"]["benchmarks"] or list(points[-1]["metrics"])
+    first, last = points[1], points[-1]
+    moves = ", ".join(f"{n} {100 * first['metrics'][n]['score']:.1f}% -> {100 * last['metrics'][n]['score']:.1f}%"
+                      for n in names)
+    if doc["gate"]["passed"]:
+        return (f"verdict: no significant regression of the newest point; {moves} from {first['size']} to "
+                f"{last['size']} rows")
+    failed = ", ".join(f["benchmark"] for f in doc["gate"]["failures"])
+    return f"verdict: REGRESSION on {failed}: the newest point ({points[-1]['size']} rows) is significantly worse"
 
 
 def add_parser(sub: Any) -> None:

@@ -82,10 +82,18 @@ def eval_argv(task: PointTask, ckpt: Path) -> list[str]:
     return argv
 
 
+def _pin_threads(cpus: float) -> None:
+    """torch threads = the point's CPUs (more threads than cores slow tiny models down many times)."""
+    import torch
+
+    torch.set_num_threads(max(1, int(cpus)))
+
+
 def run_point(task: PointTask) -> dict[str, Any]:
     """Train (points after the base) and evaluate; returns the run directory."""
     from harness.cli import main as harness_main
 
+    _pin_threads(task.cfg.resources.cpus)
     ckpt = train_point(task) if task.size else Path(task.cfg.base.model)
     code = harness_main(eval_argv(task, ckpt))
     if code != 0:
