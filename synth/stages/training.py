@@ -18,6 +18,13 @@ def _render(tok: Any, model: str) -> Any:
     return lambda prompt: render_with_template(tok, prompt, model)
 
 
+def _check_loss(value: str) -> None:
+    from synth.train.settings import SFT_LOSSES
+
+    if value not in SFT_LOSSES:
+        raise RecipeError(f"sft_loss: {value!r} is not one of {', '.join(SFT_LOSSES)}")
+
+
 def _need_template(tok: Any, stage: str, model: str, fix: str) -> None:
     if not getattr(tok, "chat_template", None):
         raise SynthError(f"stage {stage}: base checkpoint {model} has no chat template; {fix}")
@@ -30,6 +37,12 @@ class QftConfig(_TrainConfig):
 
     system: str
     prefix: str
+    sft_loss: str
+    """`synth.train.settings.SFT_LOSSES`: trl, or model (same value, faster on a CPU)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_loss(self.sft_loss)
 
 
 class Qft(TrainStage):
@@ -52,7 +65,7 @@ class Qft(TrainStage):
         return prefix, eot
 
     def job_extra(self, tok: Any) -> dict[str, Any]:
-        return {"eos_token": self._frame(tok)[1]}
+        return {"eos_token": self._frame(tok)[1], "sft_loss": self.cfg.sft_loss}
 
     def rows(self, task: Any, tok: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         prefix, eot = self._frame(tok)
@@ -110,9 +123,11 @@ class SftConfig(_TrainConfig):
     cosine, loss on the completion only. `chat_template`: '' keeps the base's, 'chatml', or a .jinja path."""
 
     chat_template: str
+    sft_loss: str
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        _check_loss(self.sft_loss)
         if self.chat_template not in TEMPLATES and not self.chat_template.endswith(".jinja"):
             raise RecipeError(f"chat_template: {self.chat_template!r} is not '', 'chatml' or a .jinja file")
 
@@ -150,8 +165,8 @@ class Sft(TrainStage):
 
     def job_extra(self, tok: Any) -> dict[str, Any]:
         render = _render(tok, self.base_path())
-        return {"chat_template": tok.chat_template, "eos_token": end_of_turn(render, "", self.base_path(),
-                                                                              tok.eos_token)}
+        return {"chat_template": tok.chat_template, "sft_loss": self.cfg.sft_loss,
+                "eos_token": end_of_turn(render, "", self.base_path(), tok.eos_token)}
 
     def rows(self, task: Any, tok: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         rows = [r for src in self.cfg.data for r in source_rows(self, task, src)]

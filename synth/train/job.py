@@ -86,7 +86,21 @@ def _trainer(spec: dict[str, Any], s: TrainSettings, out: Path) -> Any:
     else:
         extra.update(completion_only_loss=True)
     cfg = SFTConfig(**common, **extra)
-    return SFTTrainer(model=spec["base"], args=cfg, train_dataset=train, processing_class=tok)
+    trainer_cls = _model_loss_trainer(SFTTrainer) if spec["sft_loss"] == "model" else SFTTrainer
+    return trainer_cls(model=spec["base"], args=cfg, train_dataset=train, processing_class=tok)
+
+
+def _model_loss_trainer(base: Any) -> Any:
+    """SFTTrainer whose loss is the model's own cross-entropy over the labels trl prepared (completion
+    tokens only), as transformers' Trainer computes it: the same value without trl's fused-head path."""
+    from transformers import Trainer
+
+    class ModelLossSFTTrainer(base):  # type: ignore[misc, valid-type]
+        def compute_loss(self, model: Any, inputs: Any, return_outputs: bool = False,
+                         num_items_in_batch: Any = None) -> Any:
+            return Trainer.compute_loss(self, model, inputs, return_outputs, num_items_in_batch)
+
+    return ModelLossSFTTrainer
 
 
 def _generation_config(tok: Any, eot: str) -> Any:

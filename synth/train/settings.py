@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from synth.errors import RecipeError
 
 LAUNCHERS = ("inprocess", "accelerate")
+SFT_LOSSES = ("trl", "model")
+"""SFT loss code paths, same value: trl (SFTTrainer's fused LM head, for memory on GPUs, plus entropy and
+token-accuracy logs) or model (the model's own cross-entropy, as transformers' Trainer: faster on a CPU,
+where the fused head has no kernel)."""
 
 # What a training stage's folder holds.
 CHECKPOINT = "checkpoint"
@@ -45,7 +49,6 @@ class TrainSettings:
     """inprocess, or accelerate (`accelerate launch` with `accelerate_config`, e.g. recipes/zero3.yaml)."""
     num_processes: int
     accelerate_config: str
-
     def __post_init__(self) -> None:
         if self.launcher not in LAUNCHERS:
             raise RecipeError(f"launcher: {self.launcher!r} is not one of {', '.join(LAUNCHERS)}")

@@ -26,7 +26,7 @@ def write_recipe(tmp_path: Path, base: Path, **over: Any) -> Path:
                 "warmup_ratio": 0.0, "warmup_steps": 0, "batch_size": 4, "grad_accum": 1, "max_length": 64,
                 "packing": False, "bf16": False, "weight_decay": 0.0, "optim": "adamw_torch", "save_steps": 50,
                 "logging_steps": 1, "device": "cpu", "launcher": "inprocess", "num_processes": 1,
-                "accelerate_config": ""},
+                "accelerate_config": "", "sft_loss": "model"},
         "eval": {"benchmarks": ["gsm8k"], "suite": "", "preset": "scalequest", "limit": 3, "max_tokens": 8, "n": 1,
                  "temperature": 0.0, "seed": 0},
         "compare": {"alpha": 0.05, "min_delta": 1.0, "gate": ["gsm8k"], "seed": 0, "n_boot": 1000},

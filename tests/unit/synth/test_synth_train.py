@@ -54,7 +54,7 @@ def recipe(tmp_path: Path, models: dict[str, Any], stages: dict[str, Any]) -> Pa
 
 def qft(data: Path, model: str = "writer", **over: Any) -> dict[str, Any]:
     return {"model": model, "data": [{"path": str(data), "field": "question"}], "system": "", "prefix": "",
-            **TRAIN, **over}
+            "sft_loss": "model", **TRAIN, **over}
 
 
 def run(path: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -92,7 +92,7 @@ def test_bad_training_input_is_one_line(case: str, ckpts: dict[str, Path], tmp_p
                                         capsys: pytest.CaptureFixture[str]) -> None:
     data = questions(tmp_path / "q.jsonl", 6)
     models = {"writer": {**HF, "model": str(ckpts["chat"])}, "plain": {**HF, "model": str(ckpts["plain"])}}
-    sft = {"model": "plain", "data": [{"path": str(data)}], "chat_template": "", **TRAIN}
+    sft = {"model": "plain", "data": [{"path": str(data)}], "chat_template": "", "sft_loss": "model", **TRAIN}
     stages, expect = {
         "empty": ({"qft": qft((tmp_path / "e.jsonl"), model="writer")}, "has no rows"),
         "wrong_field": ({"qft": qft(questions(tmp_path / "p.jsonl", 3, field="problem"))}, "row 1 has no 'question'"),
@@ -113,7 +113,7 @@ def test_from_stage_must_name_an_earlier_training_stage(source: str, expect: str
     data = questions(tmp_path / "q.jsonl", 6)
     models = {"writer": {**HF, "from_stage": source}, "base": {**HF, "model": str(ckpts["chat"])}}
     stages: dict[str, Any] = {"qft": qft(data), "sft": {"model": "base", "data": [{"path": str(data)}],
-                                                        "chat_template": "", **TRAIN}}
+                                                        "chat_template": "", "sft_loss": "model", **TRAIN}}
     if source == "qft":  # a record stage named as a model source
         models = {"writer": {**HF, "model": str(ckpts["chat"])}, "policy": {**HF, "from_stage": "qpo_pairs"}}
         stages = {"qpo_pairs": PAIRS, "qpo": {**QPO, "model": "policy"}}
