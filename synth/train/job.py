@@ -75,8 +75,8 @@ def _trainer(spec: dict[str, Any], s: TrainSettings, out: Path) -> Any:
         # pairs, so the trainer's tokenizer treats end-of-turn as eos (the saved tokenizer is the base's).
         tok.eos_token = spec["eos_token"]
         dcfg = DPOConfig(beta=spec["beta"], loss_type=[spec["loss_type"]], eval_strategy="no", **common)
-        return DPOTrainer(model=spec["base"], args=dcfg, train_dataset=train, eval_dataset=_dataset(spec["eval_data"]),
-                          processing_class=tok)
+        return _our_trainer(DPOTrainer)(model=spec["base"], args=dcfg, train_dataset=train,
+                                        eval_dataset=_dataset(spec["eval_data"]), processing_class=tok)
     from trl.trainer.sft_config import SFTConfig
     from trl.trainer.sft_trainer import SFTTrainer
 
@@ -86,21 +86,27 @@ def _trainer(spec: dict[str, Any], s: TrainSettings, out: Path) -> Any:
     else:
         extra.update(completion_only_loss=True)
     cfg = SFTConfig(**common, **extra)
-    trainer_cls = _model_loss_trainer(SFTTrainer) if spec["sft_loss"] == "model" else SFTTrainer
+    trainer_cls = _our_trainer(SFTTrainer, model_loss=spec["sft_loss"] == "model")
     return trainer_cls(model=spec["base"], args=cfg, train_dataset=train, processing_class=tok)
 
 
-def _model_loss_trainer(base: Any) -> Any:
-    """SFTTrainer whose loss is the model's own cross-entropy over the labels trl prepared (completion
-    tokens only), as transformers' Trainer computes it: the same value without trl's fused-head path."""
+def _our_trainer(base: Any, model_loss: bool = False) -> Any:
+    """trl's trainer class, without the README model card it writes into every trainer checkpoint (the
+    card of record is training_card.json); with `model_loss`, the loss is the model's own cross-entropy
+    over the labels trl prepared (completion tokens only), as transformers' Trainer computes it: the
+    same value without trl's fused-head path (`sft_loss: model`)."""
     from transformers import Trainer
 
-    class ModelLossSFTTrainer(base):  # type: ignore[misc, valid-type]
-        def compute_loss(self, model: Any, inputs: Any, return_outputs: bool = False,
-                         num_items_in_batch: Any = None) -> Any:
-            return Trainer.compute_loss(self, model, inputs, return_outputs, num_items_in_batch)
+    class OurTrainer(base):  # type: ignore[misc, valid-type]
+        def create_model_card(self, *args: Any, **kwargs: Any) -> None:
+            return None
 
-    return ModelLossSFTTrainer
+        if model_loss:
+            def compute_loss(self, model: Any, inputs: Any, return_outputs: bool = False,
+                             num_items_in_batch: Any = None) -> Any:
+                return Trainer.compute_loss(self, model, inputs, return_outputs, num_items_in_batch)
+
+    return OurTrainer
 
 
 def _generation_config(tok: Any, eot: str) -> Any:
