@@ -78,19 +78,13 @@ def is_lm_eval_samples(path: str | Path) -> bool:
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:
-    """Every row; a line that is not an lm-eval sample is a DataError naming it."""
-    rows: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{line_no}: not valid JSON ({exc.msg})") from None
-            if not isinstance(row, dict) or any(k not in row for k in _REQUIRED):
-                raise DataError(f"{path}:{line_no}: not an lm-eval sample (needs {', '.join(_REQUIRED)})")
-            rows.append(row)
+    """Every row; a row that is not an lm-eval sample is a DataError naming it."""
+    from harness.data import read_jsonl
+
+    rows = read_jsonl(path)
+    for n, row in enumerate(rows, 1):
+        if any(k not in row for k in _REQUIRED):
+            raise DataError(f"{path} row {n}: not an lm-eval sample (needs {', '.join(_REQUIRED)})")
     return rows
 
 

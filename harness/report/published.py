@@ -8,13 +8,13 @@ digitized from a figure, with their uncertainty). Values are in the file's `unit
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError, StoreError
+from harness.store.reader import read_json_object
 
 CHECKOUT_PUBLISHED = Path(__file__).resolve().parents[2] / "results" / "published"
 """The published files that ship with the source tree."""
@@ -23,13 +23,7 @@ SCALING_FILE = "scalequest_fig1_scaling.json"
 
 def read_published(path: Path) -> dict[str, Any]:
     """One published file as JSON data; unreadable or not an object is a one-line StoreError."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise StoreError(f"{path}: unreadable published results ({exc})") from exc
-    if not isinstance(doc, dict):
-        raise StoreError(f"{path}: published results must be a JSON object")
-    return doc
+    return read_json_object(path, "published results ")
 
 
 def doc_kind(doc: Mapping[str, Any]) -> str:

@@ -85,13 +85,14 @@ def _read_records(path: Path) -> list[StoredRecord]:
     return read_jsonl(path, record_from_json)  # a torn last line (a run killed mid-write) is skipped
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json_object(path: Path, what: str = "") -> dict[str, Any]:
+    """One JSON object from a file; unreadable or not an object is a one-line StoreError."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise StoreError(f"{path}: unreadable ({exc})") from exc
+        raise StoreError(f"{path}: unreadable {what}({exc})") from exc
     if not isinstance(data, dict):
-        raise StoreError(f"{path}: expected a JSON object")
+        raise StoreError(f"{path}: expected a JSON object{' of ' + what.strip() if what else ''}")
     return data
 
 
@@ -107,8 +108,8 @@ def load_run(path: str | Path) -> Run:
         raise StoreError(f"{p}: no such directory; pass a run directory such as results/<run-id>/")
     if not is_run_dir(p):
         raise StoreError(f"{p}: not a run directory (no {MANIFEST}); pass results/<run-id>/")
-    manifest = _read_json(p / MANIFEST)
-    metrics = _read_json(p / METRICS) if (p / METRICS).is_file() else {}
+    manifest = read_json_object(p / MANIFEST)
+    metrics = read_json_object(p / METRICS) if (p / METRICS).is_file() else {}
     return Run(path=p, manifest=manifest, metrics=metrics)
 
 
