@@ -4,6 +4,7 @@ done only once the checkpoint, its training card and loss curve are completely w
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import time
@@ -98,7 +99,7 @@ class TrainStage(BaseStage):
         start = time.monotonic()
         out = sd.root
         spec = {"kind": self.kind, "base": self.base_path(), "out": str(out), "seed": self.recipe.seed,
-                "settings": {f: getattr(self.cfg, f) for f in TrainSettings.__dataclass_fields__},
+                "settings": dataclasses.asdict(self.cfg.settings()),
                 **self.job_extra(tok),
                 "card": {"stage": self.name, "version": self.version, "key": sd.key, "lineage": lineage,
                          "data": {**write_rows(out / "data.jsonl", rows), "sources": sources,
