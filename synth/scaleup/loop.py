@@ -63,7 +63,8 @@ def plan_points(cfg: ScaleUpConfig) -> list[PointTask]:
         if n in cfg.data.corrupt_sizes:
             subset = corrupt(subset, cfg.data.order_seed)
         fp = stable_hash(subset, length=64)
-        root = out / "points" / f"{n:09d}-{fp[:12]}"
+        # size, subset and training key: a changed SFT setting or base trains into a new folder
+        root = out / "points" / f"{n:09d}-{fp[:12]}-{point_key(cfg, fp)}"
         rows_file = root / "rows.jsonl"
         if not rows_file.is_file():
             atomic_write_lines(rows_file, (json.dumps(r, ensure_ascii=False, sort_keys=True) for r in subset))
@@ -71,21 +72,19 @@ def plan_points(cfg: ScaleUpConfig) -> list[PointTask]:
     return tasks
 
 
-def _marker(task: PointTask) -> dict[str, Any]:
-    from harness.store.rerun import default_source_roots, source_digest
-
-    # The harness code is part of the key: a grader fix re-evaluates (training stays, by its own key).
+def _marker(task: PointTask, code: str) -> dict[str, Any]:
+    # The harness code is part of the eval key: a grader fix re-evaluates (training stays, by its own key).
     return {"size": task.size, "subset": task.subset, "train_key": point_key(task.cfg, task.subset) if task.size
-            else "", "eval": stable_hash([task.cfg.eval, task.cfg.base, source_digest(default_source_roots())])}
+            else "", "eval": stable_hash([task.cfg.eval, task.cfg.base, code])}
 
 
-def _done(task: PointTask) -> Point | None:
+def _done(task: PointTask, code: str) -> Point | None:
     path = Path(task.root) / POINT_MARKER
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    if {k: data.get(k) for k in ("size", "subset", "train_key", "eval")} != _marker(task):
+    if {k: data.get(k) for k in ("size", "subset", "train_key", "eval")} != _marker(task, code):
         return None
     if not (Path(data["run"]) / "metrics.json").is_file():
         return None
@@ -94,11 +93,14 @@ def _done(task: PointTask) -> Point | None:
 
 def run_points(cfg: ScaleUpConfig, tasks: Sequence[PointTask], executor: Executor) -> list[Point]:
     """Run every point that is not done (in parallel where the executor allows), mark each done."""
-    todo = [t for t in tasks if _done(t) is None]
+    from harness.store.rerun import default_source_roots, source_digest
+
+    code = source_digest(default_source_roots())  # once: it reads every harness source file
+    todo = [t for t in tasks if _done(t, code) is None]
     if todo:
         results = executor.map(run_point, todo, cfg.resources.cpus, cfg.resources.gpus)  # type: ignore[arg-type]
         for task, res in zip(todo, results, strict=True):
-            atomic_write_json(Path(task.root) / POINT_MARKER, {**_marker(task), "run": res["run"]})
-    points = [_done(t) for t in tasks]
+            atomic_write_json(Path(task.root) / POINT_MARKER, {**_marker(task, code), "run": res["run"]})
+    points = [_done(t, code) for t in tasks]
     assert all(p is not None for p in points), "every point was just run"
     return [p for p in points if p is not None]
