@@ -25,6 +25,13 @@ def _check_loss(value: str) -> None:
         raise RecipeError(f"sft_loss: {value!r} is not one of {', '.join(SFT_LOSSES)}")
 
 
+def _turn_end(tok: Any, model: str, system: str = "") -> str:
+    """What ends a turn in the tokenizer's chat template (`<|im_end|>` for ChatML); its eos without one."""
+    if not getattr(tok, "chat_template", None):
+        return str(tok.eos_token)
+    return end_of_turn(_render(tok, model), system, model, tok.eos_token)
+
+
 def _need_template(tok: Any, stage: str, model: str, fix: str) -> None:
     if not getattr(tok, "chat_template", None):
         raise SynthError(f"stage {stage}: base checkpoint {model} has no chat template; {fix}")
@@ -59,10 +66,8 @@ class Qft(TrainStage):
         model = self.base_path()
         if not self.cfg.prefix:
             _need_template(tok, self.name, model, "set stages.qft.prefix explicitly or use a chat model")
-        render = _render(tok, model)
-        prefix = question_prefix(render, self.cfg.system, self.cfg.prefix, model)
-        eot = end_of_turn(render, self.cfg.system, model, tok.eos_token) if not self.cfg.prefix else tok.eos_token
-        return prefix, eot
+        prefix = question_prefix(_render(tok, model), self.cfg.system, self.cfg.prefix, model)
+        return prefix, tok.eos_token if self.cfg.prefix else _turn_end(tok, model, self.cfg.system)
 
     def job_extra(self, tok: Any) -> dict[str, Any]:
         return {"eos_token": self._frame(tok)[1], "sft_loss": self.cfg.sft_loss}
@@ -98,12 +103,10 @@ class Qpo(TrainStage):
     cfg: QpoConfig
 
     def job_extra(self, tok: Any) -> dict[str, Any]:
-        render = _render(tok, self.base_path())
-        eot = end_of_turn(render, "", self.base_path(), tok.eos_token) if tok.chat_template else tok.eos_token
-        return {"eos_token": eot, "beta": self.cfg.beta, "loss_type": self.cfg.loss_type}
+        return {"eos_token": _turn_end(tok, self.base_path()), "beta": self.cfg.beta, "loss_type": self.cfg.loss_type}
 
     def rows(self, task: Any, tok: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        eot = self.job_extra(tok)["eos_token"]
+        eot = _turn_end(tok, self.base_path())
         pairs = [r for src in self.cfg.data for r in source_rows(self, task, src)]
         if not pairs:
             raise SynthError("stage qpo: every QPO pair was dropped (see the qpo_pairs stage's dropped/ reasons); "
@@ -164,9 +167,8 @@ class Sft(TrainStage):
         return tok
 
     def job_extra(self, tok: Any) -> dict[str, Any]:
-        render = _render(tok, self.base_path())
         return {"chat_template": tok.chat_template, "sft_loss": self.cfg.sft_loss,
-                "eos_token": end_of_turn(render, "", self.base_path(), tok.eos_token)}
+                "eos_token": _turn_end(tok, self.base_path())}
 
     def rows(self, task: Any, tok: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         rows = [r for src in self.cfg.data for r in source_rows(self, task, src)]
