@@ -77,3 +77,12 @@ def test_grown_data_runs_only_the_new_point(loop: tuple[Path, Path]) -> None:
     doc = json.loads((root / "out" / "scale_up.json").read_text())
     assert [p["size"] for p in doc["points"]] == [0, 10, 20, 50]
     assert len(list((root / "out").glob("points/*/sft/checkpoint"))) == 3
+
+
+def test_a_changed_sft_setting_retrains_into_new_points(loop: tuple[Path, Path]) -> None:
+    root, _ = loop
+    before = set((root / "out").glob("points/*/sft/checkpoint"))
+    recipe = write_recipe(root, root / "base", sft__learning_rate=2e-3)  # same rows and sizes, another lr
+    assert main(["scale-up", str(recipe)]) == 0
+    new = set((root / "out").glob("points/*/sft/checkpoint")) - before
+    assert len(new) == 2, "each size trains again, beside the old points (no clash with their markers)"
